@@ -1,0 +1,15 @@
+//! The core's error type. The doors prefix every message with the name of
+//! the SQL function that failed (see [`crate::call`]).
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An argument the caller can fix: says what was wrong and what is allowed.
+    #[error("{0}")]
+    InvalidArgument(String),
+    /// An error reported by SQLite while the function ran its own statements.
+    #[error("{0}")]
+    Sql(String),
+    /// A panic caught before it could cross into the host process.
+    #[error("internal error (please report it): {0}")]
+    Panic(String),
+}

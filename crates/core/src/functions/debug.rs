@@ -1,0 +1,35 @@
+//! `sqml_debug([command])`: how this build was put together, and a self-test
+//! of the error path (`sqml_debug('panic')` panics on purpose, so anyone can
+//! check that a panic comes back as a SQL error instead of killing the host).
+
+use serde_json::json;
+
+use crate::{Arg, Db, Error, Value, FUNCTIONS};
+
+const COMMANDS: &str = "'panic'";
+
+pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
+    match args.first() {
+        None => {
+            let names: Vec<&str> = FUNCTIONS.iter().map(|f| f.name).collect();
+            let report = json!({
+                "version": crate::VERSION,
+                "door": db.door(),
+                "functions": names,
+            });
+            Ok(Value::Text(report.to_string()))
+        }
+        Some(Arg::Text("panic")) => panic!("sqml_debug('panic') was asked to panic"),
+        Some(other) => Err(Error::InvalidArgument(format!(
+            "unknown command {}; available: {COMMANDS}",
+            describe(other)
+        ))),
+    }
+}
+
+fn describe(arg: &Arg<'_>) -> String {
+    match arg {
+        Arg::Text(text) => format!("'{text}'"),
+        other => format!("of type {}", other.type_name()),
+    }
+}

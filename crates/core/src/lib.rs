@@ -1,0 +1,18 @@
+//! The sqlite-ml core: everything the `sqml_*` SQL functions do, with no
+//! knowledge of how they were called. SQL reaches it through the [`Db`] port;
+//! the SQLite door and the Python door each implement that port and register
+//! the functions listed in [`FUNCTIONS`].
+
+mod error;
+mod functions;
+mod port;
+mod registry;
+mod value;
+
+pub use error::Error;
+pub use port::Db;
+pub use registry::{call, Flags, FunctionSpec, FUNCTIONS};
+pub use value::{Arg, Value};
+
+/// The package version, shared by the extension, the Python module and `sqml_version()`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

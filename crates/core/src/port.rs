@@ -1,0 +1,39 @@
+//! The one narrow port through which the core reaches SQL.
+
+use crate::{Arg, Error, Value};
+
+/// A database connection as the core needs it. The SQLite door implements it
+/// over a rusqlite connection, the Python door over a `sqlite3.Connection`.
+pub trait Db {
+    /// Which door this connection came through (`sqml_debug()` reports it).
+    fn door(&self) -> &'static str;
+
+    /// Runs one statement, calling `row` with each result row's values.
+    fn query(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        row: &mut dyn FnMut(&[Arg<'_>]) -> Result<(), Error>,
+    ) -> Result<(), Error>;
+
+    /// Runs one statement that returns no rows; returns the number of rows changed.
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<usize, Error>;
+
+    /// The rowid of the last row inserted through this connection.
+    fn last_insert_rowid(&mut self) -> Result<i64, Error>;
+
+    /// True when no transaction is open (SQLite's autocommit mode).
+    fn is_autocommit(&mut self) -> Result<bool, Error>;
+}
+
+/// Runs a query expected to return one row and one column.
+pub fn query_scalar(db: &mut dyn Db, sql: &str, params: &[Value]) -> Result<Value, Error> {
+    let mut first = None;
+    db.query(sql, params, &mut |row| {
+        if first.is_none() {
+            first = Some(row.first().map_or(Value::Null, Arg::to_value));
+        }
+        Ok(())
+    })?;
+    first.ok_or_else(|| Error::Sql(format!("no row returned by `{sql}`")))
+}

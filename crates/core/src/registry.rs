@@ -1,0 +1,76 @@
+//! The table of SQL functions every door registers, and the one way to call them.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use crate::functions::{debug, version};
+use crate::{Arg, Db, Error, Value};
+
+/// SQLite function flags the doors translate into their own binding's flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flags {
+    /// Same arguments, same result: SQLite may factor calls out of a query.
+    pub deterministic: bool,
+    /// Has side effects: may not be called from views, triggers or schema
+    /// (SQLITE_DIRECTONLY), so an untrusted database cannot fire it.
+    pub direct_only: bool,
+}
+
+impl Flags {
+    pub const DETERMINISTIC: Flags = Flags {
+        deterministic: true,
+        direct_only: false,
+    };
+    pub const DIRECTONLY: Flags = Flags {
+        deterministic: false,
+        direct_only: true,
+    };
+    /// Neither: the result depends on the database or the build, and calling it changes nothing.
+    pub const VOLATILE: Flags = Flags {
+        deterministic: false,
+        direct_only: false,
+    };
+}
+
+pub type Run = fn(&mut dyn Db, &[Arg<'_>]) -> Result<Value, Error>;
+
+/// One SQL function: its name, the argument counts it accepts, its flags and its body.
+pub struct FunctionSpec {
+    pub name: &'static str,
+    /// Every argument count registered under `name`.
+    pub arities: &'static [i32],
+    pub flags: Flags,
+    pub run: Run,
+}
+
+pub static FUNCTIONS: &[FunctionSpec] = &[
+    FunctionSpec {
+        name: "sqml_version",
+        arities: &[0],
+        flags: Flags::VOLATILE,
+        run: version::run,
+    },
+    FunctionSpec {
+        name: "sqml_debug",
+        arities: &[0, 1],
+        flags: Flags::VOLATILE,
+        run: debug::run,
+    },
+];
+
+/// Calls a function the way every door must: a panic becomes an error, and
+/// every error message starts with the function's name.
+pub fn call(spec: &FunctionSpec, db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, String> {
+    let result = catch_unwind(AssertUnwindSafe(|| (spec.run)(db, args)))
+        .unwrap_or_else(|payload| Err(Error::Panic(panic_message(payload.as_ref()))));
+    result.map_err(|err| format!("{}: {err}", spec.name))
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_string()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a panic with no message".to_string()
+    }
+}

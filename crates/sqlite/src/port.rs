@@ -1,0 +1,75 @@
+//! The core's [`Db`] port over a rusqlite connection.
+
+use rusqlite::types::ValueRef;
+use rusqlite::{params_from_iter, Connection};
+use sqlite_ml_core::{Arg, Db, Error, Value};
+
+use crate::to_sql;
+
+pub struct RusqliteDb<'c> {
+    conn: &'c Connection,
+}
+
+impl<'c> RusqliteDb<'c> {
+    pub fn new(conn: &'c Connection) -> Self {
+        Self { conn }
+    }
+}
+
+fn sql_error(err: rusqlite::Error) -> Error {
+    Error::Sql(err.to_string())
+}
+
+fn params(values: &[Value]) -> impl Iterator<Item = rusqlite::types::Value> + '_ {
+    values.iter().cloned().map(to_sql)
+}
+
+impl Db for RusqliteDb<'_> {
+    fn door(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn query(
+        &mut self,
+        sql: &str,
+        values: &[Value],
+        row: &mut dyn FnMut(&[Arg<'_>]) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let mut stmt = self.conn.prepare(sql).map_err(sql_error)?;
+        let width = stmt.column_count();
+        let mut rows = stmt
+            .query(params_from_iter(params(values)))
+            .map_err(sql_error)?;
+        while let Some(r) = rows.next().map_err(sql_error)? {
+            let mut args = Vec::with_capacity(width);
+            for i in 0..width {
+                args.push(match r.get_ref(i).map_err(sql_error)? {
+                    ValueRef::Null => Arg::Null,
+                    ValueRef::Integer(i) => Arg::Integer(i),
+                    ValueRef::Real(f) => Arg::Real(f),
+                    ValueRef::Text(t) => Arg::Text(
+                        std::str::from_utf8(t)
+                            .map_err(|_| Error::Sql(format!("column {i} holds invalid UTF-8")))?,
+                    ),
+                    ValueRef::Blob(b) => Arg::Blob(b),
+                });
+            }
+            row(&args)?;
+        }
+        Ok(())
+    }
+
+    fn execute(&mut self, sql: &str, values: &[Value]) -> Result<usize, Error> {
+        self.conn
+            .execute(sql, params_from_iter(params(values)))
+            .map_err(sql_error)
+    }
+
+    fn last_insert_rowid(&mut self) -> Result<i64, Error> {
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn is_autocommit(&mut self) -> Result<bool, Error> {
+        Ok(self.conn.is_autocommit())
+    }
+}
