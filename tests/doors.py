@@ -56,6 +56,8 @@ class PythonDoor:
         else:
             conn = sqlite_ml.connect(path, route=route)
         self.conn = conn
+        self.path = path
+        self.writable = True
         # Which core door sqml_debug() reports: the extension is the SQLite door.
         self.core_door = "sqlite" if route == "extension" else "python"
         self.keeps_messages = True
@@ -83,6 +85,7 @@ class ShellDoor:
         if self.binary is None:
             raise DoorUnavailable("no sqlite3 shell on PATH (Debian package sqlite3)")
         self.path = path
+        self.writable = True
         self.core_door = "sqlite"
         self.keeps_messages = True
 
@@ -154,6 +157,9 @@ class DatasetteDoor:
         self.keeps_messages = self.core_door == "sqlite"
         self.log: list[str] = []
         self.mode = mode
+        self.path = path
+        # Datasette runs queries on read-only connections.
+        self.writable = False
         self.database = path.stem
         self.base = f"http://127.0.0.1:{port}"
         self.process = subprocess.Popen(

@@ -13,7 +13,21 @@ PINNED = {
     ("sqml_version", 0),
     ("sqml_debug", 0),
     ("sqml_debug", 1),
+    ("sqml_load_dataset", 1),
+    ("sqml_load_dataset", 2),
+    ("sqml_train", 5),
+    ("sqml_train", 6),
+    ("sqml_train", 7),
+    ("sqml_predict", -1),
+    ("sqml_predict_batch", 2),
 }
+
+# SQLite's flag bits, as pragma_function_list shows them.
+DETERMINISTIC = 0x800
+DIRECTONLY = 0x80000
+# Functions with side effects may not run from views, triggers or the schema
+# of an untrusted database; nothing that reads the catalog is deterministic.
+WRITERS = {"sqml_load_dataset", "sqml_train"}
 
 
 def function_list(conn: sqlite3.Connection) -> set[tuple[str, int]]:
@@ -38,3 +52,11 @@ def test_the_shell_sees_the_pinned_functions(db_path):
 
 def test_the_native_module_knows_the_same_names():
     assert set(sqlite_ml.FUNCTION_NAMES) == {name for name, _ in PINNED}
+
+
+def test_the_extension_registers_side_effects_as_directonly(db_path):
+    door = open_or_skip("shell", db_path)
+    rows = door.query("SELECT name, flags FROM pragma_function_list WHERE name LIKE 'sqml%'")
+    for name, flags in rows:
+        assert bool(flags & DIRECTONLY) == (name in WRITERS), name
+        assert not flags & DETERMINISTIC, name

@@ -18,8 +18,10 @@ it, and the functions otherwise.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -36,7 +38,10 @@ __all__ = [
     "can_load_extension",
     "connect",
     "load",
+    "load_dataset",
     "loadable_path",
+    "predict",
+    "train",
 ]
 
 Route = Literal["auto", "extension", "functions"]
@@ -110,53 +115,32 @@ def _translate(error: sqlite3.Error) -> sqlite3.Error:
     return error
 
 
+def _keeping_messages(method: Any, *, starts_statement: bool) -> Any:
+    """Wraps a ``sqlite3.Cursor`` method so that sqlite-ml's errors keep their message."""
+
+    def wrapper(self: Any, *args: Any) -> Any:
+        if starts_statement:
+            _sqlite_ml.clear_last_error()
+        try:
+            return method(self, *args)
+        except sqlite3.Error as error:
+            raise _translate(error) from None
+
+    wrapper.__name__ = method.__name__
+    wrapper.__doc__ = method.__doc__
+    return wrapper
+
+
 class Cursor(sqlite3.Cursor):
     """A ``sqlite3.Cursor`` whose errors from ``sqml_*`` functions carry their message."""
 
-    def execute(self, sql: str, parameters: Any = (), /) -> Cursor:
-        _sqlite_ml.clear_last_error()
-        try:
-            return super().execute(sql, parameters)
-        except sqlite3.Error as error:
-            raise _translate(error) from None
-
-    def executemany(self, sql: str, seq_of_parameters: Any, /) -> Cursor:
-        _sqlite_ml.clear_last_error()
-        try:
-            return super().executemany(sql, seq_of_parameters)
-        except sqlite3.Error as error:
-            raise _translate(error) from None
-
-    def executescript(self, sql_script: str, /) -> Cursor:
-        _sqlite_ml.clear_last_error()
-        try:
-            return super().executescript(sql_script)
-        except sqlite3.Error as error:
-            raise _translate(error) from None
-
-    def fetchone(self) -> Any:
-        try:
-            return super().fetchone()
-        except sqlite3.Error as error:
-            raise _translate(error) from None
-
-    def fetchmany(self, size: int | None = None) -> list[Any]:
-        try:
-            return super().fetchmany(self.arraysize if size is None else size)
-        except sqlite3.Error as error:
-            raise _translate(error) from None
-
-    def fetchall(self) -> list[Any]:
-        try:
-            return super().fetchall()
-        except sqlite3.Error as error:
-            raise _translate(error) from None
-
-    def __next__(self) -> Any:
-        try:
-            return super().__next__()
-        except sqlite3.Error as error:
-            raise _translate(error) from None
+    execute = _keeping_messages(sqlite3.Cursor.execute, starts_statement=True)
+    executemany = _keeping_messages(sqlite3.Cursor.executemany, starts_statement=True)
+    executescript = _keeping_messages(sqlite3.Cursor.executescript, starts_statement=True)
+    fetchone = _keeping_messages(sqlite3.Cursor.fetchone, starts_statement=False)
+    fetchmany = _keeping_messages(sqlite3.Cursor.fetchmany, starts_statement=False)
+    fetchall = _keeping_messages(sqlite3.Cursor.fetchall, starts_statement=False)
+    __next__ = _keeping_messages(sqlite3.Cursor.__next__, starts_statement=False)
 
 
 class Connection(sqlite3.Connection):
@@ -202,3 +186,53 @@ def connect(database: Any, *args: Any, route: Route = "auto", **kwargs: Any) -> 
 def _with_messages(factory: type) -> type:
     """A subclass of the caller's factory that also keeps sqlite-ml's messages."""
     return type(factory.__name__, (Connection, factory), {})
+
+
+# Thin helpers over the SQL functions, for any sqlite3.Connection that has them.
+
+
+def load_dataset(conn: sqlite3.Connection, name: str, table: str | None = None) -> dict[str, Any]:
+    """``sqml_load_dataset``: a bundled dataset into ``table`` (default ``dataset_<name>``)."""
+    (result,) = conn.execute("SELECT sqml_load_dataset(?, ?)", (name, table)).fetchone()
+    return json.loads(result)
+
+
+def train(
+    conn: sqlite3.Connection,
+    experiment: str,
+    prediction_type: str,
+    algorithm: str,
+    dataset: str,
+    target: str,
+    test_size: float = 0.25,
+    split_strategy: str = "shuffle",
+) -> dict[str, Any]:
+    """``sqml_train``: trains, stores and (when it scores best) deploys a model."""
+    (result,) = conn.execute(
+        "SELECT sqml_train(?, ?, ?, ?, ?, ?, ?)",
+        (experiment, prediction_type, algorithm, dataset, target, test_size, split_strategy),
+    ).fetchone()
+    return json.loads(result)
+
+
+def predict(conn: sqlite3.Connection, experiment: str, rows: Any) -> Any:
+    """``sqml_predict_batch``: predictions from the experiment's deployed model.
+
+    ``rows`` is a list of dicts (feature name to value) or of lists in training
+    column order, or a 2-D numpy array; a numpy array gives a numpy array back,
+    anything else a list.
+    """
+    as_array = type(rows).__module__ == "numpy" and getattr(rows, "ndim", None) == 2
+    if as_array:
+        payload = json.dumps(rows.tolist())
+    elif isinstance(rows, Sequence) and not isinstance(rows, (str, bytes)):
+        payload = json.dumps([dict(r) if isinstance(r, Mapping) else list(r) for r in rows])
+    else:
+        raise TypeError("rows must be a list of dicts or lists, or a 2-D numpy array")
+    (result,) = conn.execute("SELECT sqml_predict_batch(?, ?)", (experiment, payload)).fetchone()
+    predictions = json.loads(result)
+    if as_array:
+        import numpy
+
+        return numpy.asarray(predictions)
+    return predictions

@@ -9,6 +9,12 @@ pub enum Error {
     /// An error reported by SQLite while the function ran its own statements.
     #[error("{0}")]
     Sql(String),
+    /// A model blob that cannot be used (damaged, foreign, or from another version).
+    #[error("{0}")]
+    Model(String),
+    /// A library failed while fitting or predicting.
+    #[error("{0}")]
+    Estimator(String),
     /// A panic caught before it could cross into the host process.
     #[error("internal error (please report it): {0}")]
     Panic(String),

@@ -3,16 +3,27 @@
 //! the SQLite door and the Python door each implement that port and register
 //! the functions listed in [`FUNCTIONS`].
 
+mod catalog;
+mod datasets;
 mod error;
 mod functions;
+pub mod ml;
 mod port;
 mod registry;
+mod sql;
+mod stats;
 mod value;
 
 pub use error::Error;
 pub use port::Db;
 pub use registry::{call, Flags, FunctionSpec, FUNCTIONS};
 pub use value::{Arg, Value};
+
+/// Prepares a connection the functions were just registered on: creates the
+/// catalog when the database is writable.
+pub fn on_load(db: &mut dyn Db) {
+    catalog::ensure_on_load(db);
+}
 
 /// The package version, shared by the extension, the Python module and `sqml_version()`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

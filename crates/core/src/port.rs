@@ -26,8 +26,12 @@ pub trait Db {
     fn is_autocommit(&mut self) -> Result<bool, Error>;
 }
 
-/// Runs a query expected to return one row and one column.
-pub fn query_scalar(db: &mut dyn Db, sql: &str, params: &[Value]) -> Result<Value, Error> {
+/// The first column of the first row a query returns, if it returns any.
+pub fn query_optional(
+    db: &mut dyn Db,
+    sql: &str,
+    params: &[Value],
+) -> Result<Option<Value>, Error> {
     let mut first = None;
     db.query(sql, params, &mut |row| {
         if first.is_none() {
@@ -35,5 +39,11 @@ pub fn query_scalar(db: &mut dyn Db, sql: &str, params: &[Value]) -> Result<Valu
         }
         Ok(())
     })?;
-    first.ok_or_else(|| Error::Sql(format!("no row returned by `{sql}`")))
+    Ok(first)
+}
+
+/// Runs a query expected to return one row and one column.
+pub fn query_scalar(db: &mut dyn Db, sql: &str, params: &[Value]) -> Result<Value, Error> {
+    query_optional(db, sql, params)?
+        .ok_or_else(|| Error::Sql(format!("no row returned by `{sql}`")))
 }

@@ -2,7 +2,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::functions::{debug, version};
+use crate::functions::{debug, load_dataset, predict, predict_batch, train, version};
 use crate::{Arg, Db, Error, Value};
 
 /// SQLite function flags the doors translate into their own binding's flags.
@@ -54,6 +54,31 @@ pub static FUNCTIONS: &[FunctionSpec] = &[
         arities: &[0, 1],
         flags: Flags::VOLATILE,
         run: debug::run,
+    },
+    FunctionSpec {
+        name: "sqml_load_dataset",
+        arities: &[1, 2],
+        flags: Flags::DIRECTONLY,
+        run: load_dataset::run,
+    },
+    FunctionSpec {
+        name: "sqml_train",
+        arities: &[5, 6, 7],
+        flags: Flags::DIRECTONLY,
+        run: train::run,
+    },
+    // Any count: (experiment, json) or (experiment, number, number, ...).
+    FunctionSpec {
+        name: "sqml_predict",
+        arities: &[-1],
+        flags: Flags::VOLATILE,
+        run: predict::run,
+    },
+    FunctionSpec {
+        name: "sqml_predict_batch",
+        arities: &[2],
+        flags: Flags::VOLATILE,
+        run: predict_batch::run,
     },
 ];
 

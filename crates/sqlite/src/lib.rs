@@ -12,7 +12,8 @@ use sqlite_ml_core::{Arg, FunctionSpec, Value, FUNCTIONS};
 
 pub use port::RusqliteDb;
 
-/// Registers every function of the core's table on `conn`.
+/// Registers every function of the core's table on `conn`, and creates the
+/// catalog when the database is writable.
 pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     for spec in FUNCTIONS {
         for &arity in spec.arities {
@@ -26,6 +27,7 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
             })?;
         }
     }
+    sqlite_ml_core::on_load(&mut RusqliteDb::new(conn));
     Ok(())
 }
 

@@ -35,7 +35,7 @@ impl Db for RusqliteDb<'_> {
         values: &[Value],
         row: &mut dyn FnMut(&[Arg<'_>]) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        let mut stmt = self.conn.prepare(sql).map_err(sql_error)?;
+        let mut stmt = self.conn.prepare_cached(sql).map_err(sql_error)?;
         let width = stmt.column_count();
         let mut rows = stmt
             .query(params_from_iter(params(values)))

@@ -16,6 +16,7 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
                 "version": crate::VERSION,
                 "door": db.door(),
                 "functions": names,
+                "model_loads": crate::stats::model_loads(),
             });
             Ok(Value::Text(report.to_string()))
         }

@@ -1,0 +1,55 @@
+//! `sqml_predict_batch(experiment, rows)`: `rows` is a JSON array of feature
+//! objects or arrays; returns a JSON array of predictions in the same order.
+
+use ndarray::Array2;
+use serde_json::Value as Json;
+
+use super::args::text;
+use super::{features, model_cache};
+use crate::{Arg, Db, Error, Value};
+
+pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
+    let experiment = text(args, 0, "experiment")?;
+    let json = match args.get(1) {
+        Some(Arg::Text(json)) => *json,
+        Some(other) => {
+            return Err(Error::InvalidArgument(format!(
+                "rows (argument 2) must be a JSON array, not {}",
+                other.type_name()
+            )))
+        }
+        None => {
+            return Err(Error::InvalidArgument(
+                "rows (argument 2) are missing".into(),
+            ))
+        }
+    };
+    let model = model_cache::active(db, experiment)?;
+    let parsed: Json = serde_json::from_str(json)
+        .map_err(|e| Error::InvalidArgument(format!("rows are not valid JSON ({e})")))?;
+    let Json::Array(rows) = parsed else {
+        return Err(Error::InvalidArgument(
+            "rows must be a JSON array of feature objects or arrays".into(),
+        ));
+    };
+    let width = model.n_features();
+    let mut values = Vec::with_capacity(rows.len() * width);
+    for (i, row) in rows.iter().enumerate() {
+        let parsed = features::row(&model, row)
+            .map_err(|e| Error::InvalidArgument(format!("row {}: {e}", i + 1)))?;
+        values.extend(parsed);
+    }
+    let x = Array2::from_shape_vec((rows.len(), width), values)
+        .map_err(|e| Error::Sql(e.to_string()))?;
+    let predictions: Vec<Json> = model
+        .predict(x)?
+        .into_iter()
+        .map(|value| match value {
+            Value::Integer(i) => Json::from(i),
+            Value::Real(r) => Json::from(r),
+            Value::Text(t) => Json::from(t),
+            Value::Null | Value::Blob(_) => Json::Null,
+        })
+        .collect();
+    Ok(Value::Text(Json::Array(predictions).to_string()))
+}

@@ -1,0 +1,63 @@
+//! `dummy`: a baseline that ignores the features (the training mean, or the
+//! most frequent class), as scikit-learn's Dummy estimators by default.
+
+use ndarray::ArrayView2;
+use serde::{Deserialize, Serialize};
+
+use super::{decode, encode, AlgorithmSpec, Fitted, Target};
+use crate::ml::Task;
+use crate::Error;
+
+pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
+    name: "dummy",
+    task: Task::Regression,
+    library: "sqlite-ml",
+    estimator: "predicts the training mean",
+    fit,
+    decode: decode_constant,
+};
+
+pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
+    name: "dummy",
+    task: Task::Classification,
+    library: "sqlite-ml",
+    estimator: "predicts the most frequent training class",
+    fit,
+    decode: decode_constant,
+};
+
+#[derive(Serialize, Deserialize)]
+struct Constant(f64);
+
+impl Fitted for Constant {
+    fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<f64>, Error> {
+        Ok(vec![self.0; x.nrows()])
+    }
+
+    fn encode(&self) -> Result<Vec<u8>, Error> {
+        encode(self)
+    }
+}
+
+fn fit(_x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error> {
+    let value = match y {
+        Target::Values(v) => v.iter().sum::<f64>() / v.len() as f64,
+        Target::Classes { y, n_classes } => {
+            let mut counts = vec![0usize; *n_classes];
+            for &c in y.iter() {
+                counts[c] += 1;
+            }
+            // Ties go to the lowest class, as numpy's argmax does.
+            let best = counts
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)));
+            best.map_or(0, |(c, _)| c) as f64
+        }
+    };
+    Ok(Box::new(Constant(value)))
+}
+
+fn decode_constant(bytes: &[u8]) -> Result<Box<dyn Fitted>, Error> {
+    Ok(Box::new(decode::<Constant>(bytes)?))
+}

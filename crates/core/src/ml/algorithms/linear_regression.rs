@@ -1,0 +1,28 @@
+//! `linear_regression`: ordinary least squares.
+
+use ndarray::ArrayView2;
+use smartcore::linalg::basic::matrix::DenseMatrix;
+use smartcore::linear::linear_regression::{LinearRegression, LinearRegressionParameters};
+
+use super::smartcore_util::{decode_regressor, dense, failed, Regressor};
+use super::{AlgorithmSpec, Fitted, Target};
+use crate::ml::Task;
+use crate::Error;
+
+type Model = LinearRegression<f64, f64, DenseMatrix<f64>, Vec<f64>>;
+
+pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
+    name: "linear_regression",
+    task: Task::Regression,
+    library: "smartcore",
+    estimator: "smartcore LinearRegression (QR solver)",
+    fit,
+    decode: decode_regressor::<Model>,
+};
+
+fn fit(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error> {
+    let y = y.values()?.to_vec();
+    let model =
+        Model::fit(&dense(x)?, &y, LinearRegressionParameters::default()).map_err(failed)?;
+    Ok(Box::new(Regressor(model)))
+}

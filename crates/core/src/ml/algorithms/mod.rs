@@ -1,0 +1,126 @@
+//! The algorithms. Each is one adapter file exporting an [`AlgorithmSpec`]
+//! per prediction type it serves, and one line in [`ALGORITHMS`].
+
+mod decision_tree;
+mod dummy;
+mod elastic_net;
+mod knn;
+mod lasso;
+mod linear_regression;
+mod logistic_regression;
+mod random_forest;
+mod ridge;
+mod smartcore_util;
+
+use ndarray::ArrayView2;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::Task;
+use crate::Error;
+
+/// What a model is trained on (rows already scaled).
+pub enum Target<'a> {
+    /// Regression targets.
+    Values(&'a [f64]),
+    /// Classification targets as class indices `0..n_classes`.
+    Classes { y: &'a [usize], n_classes: usize },
+}
+
+impl Target<'_> {
+    pub fn len(&self) -> usize {
+        match self {
+            Target::Values(v) => v.len(),
+            Target::Classes { y, .. } => y.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn values(&self) -> Result<&[f64], Error> {
+        match self {
+            Target::Values(v) => Ok(v),
+            Target::Classes { .. } => Err(Error::Estimator("expected regression targets".into())),
+        }
+    }
+
+    pub fn classes(&self) -> Result<(&[usize], usize), Error> {
+        match self {
+            Target::Classes { y, n_classes } => Ok((y, *n_classes)),
+            Target::Values(_) => Err(Error::Estimator("expected class targets".into())),
+        }
+    }
+}
+
+/// A fitted estimator.
+pub trait Fitted: Send + Sync {
+    /// One prediction per row: the value (regression) or the class index (classification).
+    /// The caller has checked the number of columns.
+    fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<f64>, Error>;
+    /// The estimator's own bytes, read back by its spec's `decode`.
+    fn encode(&self) -> Result<Vec<u8>, Error>;
+}
+
+pub type FitFn = fn(ArrayView2<'_, f64>, &Target<'_>) -> Result<Box<dyn Fitted>, Error>;
+pub type DecodeFn = fn(&[u8]) -> Result<Box<dyn Fitted>, Error>;
+
+pub struct AlgorithmSpec {
+    pub name: &'static str,
+    pub task: Task,
+    /// The crate that fits it (stored as `sqml_models.library`).
+    pub library: &'static str,
+    /// The estimator and its settings, as the README's table shows them.
+    pub estimator: &'static str,
+    pub fit: FitFn,
+    pub decode: DecodeFn,
+}
+
+pub static ALGORITHMS: &[AlgorithmSpec] = &[
+    // regression
+    dummy::REGRESSOR,
+    linear_regression::REGRESSOR,
+    ridge::REGRESSOR,
+    elastic_net::REGRESSOR,
+    lasso::REGRESSOR,
+    decision_tree::REGRESSOR,
+    random_forest::REGRESSOR,
+    knn::REGRESSOR,
+    // classification
+    dummy::CLASSIFIER,
+    logistic_regression::CLASSIFIER,
+    decision_tree::CLASSIFIER,
+    random_forest::CLASSIFIER,
+    knn::CLASSIFIER,
+];
+
+/// The algorithm `name` for `task`, or an error listing the ones available.
+pub fn find(task: Task, name: &str) -> Result<&'static AlgorithmSpec, Error> {
+    ALGORITHMS
+        .iter()
+        .find(|a| a.task == task && a.name == name)
+        .ok_or_else(|| {
+            let available: Vec<&str> = names(task).collect();
+            Error::InvalidArgument(format!(
+                "unknown algorithm '{name}' for {}; available: {}",
+                task.name(),
+                available.join(", ")
+            ))
+        })
+}
+
+pub fn names(task: Task) -> impl Iterator<Item = &'static str> {
+    ALGORITHMS
+        .iter()
+        .filter(move |a| a.task == task)
+        .map(|a| a.name)
+}
+
+pub fn encode<T: Serialize>(model: &T) -> Result<Vec<u8>, Error> {
+    postcard::to_stdvec(model).map_err(|e| Error::Model(format!("cannot encode the model: {e}")))
+}
+
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    postcard::from_bytes(bytes).map_err(|e| Error::Model(e.to_string()))
+}

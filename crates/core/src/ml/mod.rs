@@ -1,0 +1,17 @@
+//! Machine learning: the training pipeline's pieces and the algorithms.
+
+pub mod algorithms;
+pub mod labels;
+pub mod metrics;
+pub mod model;
+pub mod scaler;
+pub mod split;
+pub mod task;
+pub mod training;
+
+#[cfg(test)]
+mod roundtrip_tests;
+
+pub use labels::{Classes, Label};
+pub use model::Model;
+pub use task::Task;

@@ -1,0 +1,191 @@
+//! A trained model and its blob format.
+//!
+//! Layout: magic `SQMLMDL\0`, format version (u16 LE), a random 128-bit
+//! model id (unique across databases, so a cache can key on it; readers get
+//! it from the first bytes without reading the whole blob), header length
+//! (u32 LE), header (postcard), payload length (u64 LE), payload (the algorithm's
+//! own postcard encoding), CRC-32 of everything before it (u32 LE). Decoding
+//! checks each part before using it and never executes anything.
+
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+use super::algorithms::{self, Fitted};
+use super::scaler::StandardScaler;
+use super::{Classes, Task};
+use crate::{Error, Value};
+
+const MAGIC: &[u8; 8] = b"SQMLMDL\0";
+pub const FORMAT_VERSION: u16 = 1;
+/// Bytes before the header: magic, version and model id.
+pub const PREFIX_LEN: usize = 8 + 2 + 16;
+
+/// What a blob says about its model before the estimator itself.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Header {
+    pub algorithm: String,
+    pub task: Task,
+    pub library: String,
+    pub feature_names: Vec<String>,
+    pub target: String,
+    pub scaler: StandardScaler,
+    /// Classification only: the class labels, in class-index order.
+    pub classes: Option<Classes>,
+}
+
+pub struct Model {
+    pub uid: u128,
+    pub header: Header,
+    pub estimator: Box<dyn Fitted>,
+}
+
+fn corrupt(what: impl std::fmt::Display) -> Error {
+    Error::Model(format!("not a valid sqlite-ml model blob: {what}"))
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], Error> {
+        if self.bytes.len() < n {
+            return Err(corrupt(format!("truncated in the {what}")));
+        }
+        let (head, tail) = self.bytes.split_at(n);
+        self.bytes = tail;
+        Ok(head)
+    }
+}
+
+impl Model {
+    pub fn n_features(&self) -> usize {
+        self.header.feature_names.len()
+    }
+
+    pub fn to_blob(&self) -> Result<Vec<u8>, Error> {
+        let header = postcard::to_stdvec(&self.header)
+            .map_err(|e| Error::Model(format!("cannot encode the model header: {e}")))?;
+        let payload = self.estimator.encode()?;
+        let mut blob = Vec::with_capacity(8 + 2 + 4 + header.len() + 8 + payload.len() + 4);
+        blob.extend_from_slice(MAGIC);
+        blob.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        blob.extend_from_slice(&self.uid.to_le_bytes());
+        blob.extend_from_slice(&(header.len() as u32).to_le_bytes());
+        blob.extend_from_slice(&header);
+        blob.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        blob.extend_from_slice(&payload);
+        let checksum = crc32fast::hash(&blob);
+        blob.extend_from_slice(&checksum.to_le_bytes());
+        Ok(blob)
+    }
+
+    pub fn from_blob(blob: &[u8]) -> Result<Model, Error> {
+        let version = Self::version_and_uid(blob)?.0;
+        if version != FORMAT_VERSION {
+            return Err(Error::Model(format!(
+                "model blob format version {version} is not supported; this build reads version {FORMAT_VERSION}"
+            )));
+        }
+        if blob.len() < PREFIX_LEN + 4 + 8 + 4 {
+            return Err(corrupt("truncated in the header"));
+        }
+        let (body, checksum) = blob.split_at(blob.len() - 4);
+        if crc32fast::hash(body).to_le_bytes() != checksum {
+            return Err(corrupt("checksum mismatch (the blob is damaged)"));
+        }
+        let uid = u128::from_le_bytes(body[10..PREFIX_LEN].try_into().unwrap());
+        let mut reader = Reader {
+            bytes: &body[PREFIX_LEN..],
+        };
+        let header_len = u32::from_le_bytes(reader.take(4, "header length")?.try_into().unwrap());
+        let header: Header = postcard::from_bytes(reader.take(header_len as usize, "header")?)
+            .map_err(|e| corrupt(format!("header: {e}")))?;
+        let payload_len = u64::from_le_bytes(reader.take(8, "payload length")?.try_into().unwrap());
+        let payload_len = usize::try_from(payload_len).map_err(|_| corrupt("payload too large"))?;
+        let payload = reader.take(payload_len, "payload")?;
+        if !reader.bytes.is_empty() {
+            return Err(corrupt("trailing bytes after the payload"));
+        }
+        header.check()?;
+        let spec = algorithms::find(header.task, &header.algorithm)?;
+        let estimator = (spec.decode)(payload)
+            .map_err(|e| corrupt(format!("{} payload: {e}", header.algorithm)))?;
+        crate::stats::count_model_load();
+        Ok(Model {
+            uid,
+            header,
+            estimator,
+        })
+    }
+
+    /// The format version and model id from the first [`PREFIX_LEN`] bytes of a blob.
+    pub fn version_and_uid(prefix: &[u8]) -> Result<(u16, u128), Error> {
+        if prefix.len() < MAGIC.len() || &prefix[..MAGIC.len()] != MAGIC {
+            return Err(corrupt("it does not start with the sqlite-ml magic bytes"));
+        }
+        if prefix.len() < PREFIX_LEN {
+            return Err(corrupt("truncated in the header"));
+        }
+        let version = u16::from_le_bytes([prefix[8], prefix[9]]);
+        Ok((
+            version,
+            u128::from_le_bytes(prefix[10..PREFIX_LEN].try_into().unwrap()),
+        ))
+    }
+
+    /// Predicts one value per row of raw (unscaled) features: REAL for
+    /// regression, the stored class label for classification.
+    pub fn predict(&self, mut x: Array2<f64>) -> Result<Vec<Value>, Error> {
+        if x.ncols() != self.n_features() {
+            return Err(Error::InvalidArgument(format!(
+                "the model takes {} features, got {}",
+                self.n_features(),
+                x.ncols()
+            )));
+        }
+        if x.nrows() == 0 {
+            return Ok(Vec::new());
+        }
+        self.header.scaler.transform_in_place(&mut x);
+        let raw = self.estimator.predict(x.view())?;
+        if raw.len() != x.nrows() {
+            return Err(Error::Model(format!(
+                "{} returned {} predictions for {} rows",
+                self.header.algorithm,
+                raw.len(),
+                x.nrows()
+            )));
+        }
+        match &self.header.classes {
+            None => Ok(raw.into_iter().map(Value::Real).collect()),
+            Some(classes) => raw
+                .into_iter()
+                .map(|index| {
+                    let label = (index >= 0.0 && index.fract() == 0.0)
+                        .then(|| classes.labels.get(index as usize))
+                        .flatten()
+                        .ok_or_else(|| {
+                            Error::Model(format!("the model predicted an unknown class {index}"))
+                        })?;
+                    Ok(label.to_value())
+                })
+                .collect(),
+        }
+    }
+}
+
+impl Header {
+    /// Everything a header promises must hold before its model is used.
+    fn check(&self) -> Result<(), Error> {
+        let n = self.feature_names.len();
+        if n == 0 || self.scaler.mean.len() != n || self.scaler.scale.len() != n {
+            return Err(corrupt("the header's feature count and scaler disagree"));
+        }
+        match (self.task, &self.classes) {
+            (Task::Classification, Some(classes)) if !classes.is_empty() => Ok(()),
+            (Task::Regression, None) => Ok(()),
+            _ => Err(corrupt("the header's prediction type and classes disagree")),
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! Standard scaling (mean 0, variance 1), fitted on the training rows and
+//! stored with the model. Written here: linfa-preprocessing has one, but
+//! pulls in text-processing dependencies this project does not need.
+
+use ndarray::{Array1, Array2, ArrayView2, Axis};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StandardScaler {
+    pub mean: Vec<f64>,
+    /// Population standard deviation; 1 for constant columns, as in scikit-learn.
+    pub scale: Vec<f64>,
+}
+
+impl StandardScaler {
+    pub fn fit(x: ArrayView2<'_, f64>) -> StandardScaler {
+        let mean = x
+            .mean_axis(Axis(0))
+            .unwrap_or_else(|| Array1::zeros(x.ncols()));
+        let scale = x.std_axis(Axis(0), 0.0).mapv(|s| {
+            if s.is_finite() && s > f64::EPSILON {
+                s
+            } else {
+                1.0
+            }
+        });
+        StandardScaler {
+            mean: mean.to_vec(),
+            scale: scale.to_vec(),
+        }
+    }
+
+    pub fn transform(&self, x: ArrayView2<'_, f64>) -> Array2<f64> {
+        let mut out = x.to_owned();
+        self.transform_in_place(&mut out);
+        out
+    }
+
+    pub fn transform_in_place(&self, x: &mut Array2<f64>) {
+        for mut row in x.rows_mut() {
+            for ((v, m), s) in row.iter_mut().zip(&self.mean).zip(&self.scale) {
+                *v = (*v - m) / s;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn constant_columns_are_centred_not_divided_by_zero() {
+        let x = array![[1.0, 5.0], [3.0, 5.0]];
+        let scaler = StandardScaler::fit(x.view());
+        assert_eq!(scaler.mean, vec![2.0, 5.0]);
+        assert_eq!(scaler.scale, vec![1.0, 1.0]);
+        assert_eq!(scaler.transform(x.view()), array![[-1.0, 0.0], [1.0, 0.0]]);
+    }
+}

@@ -1,0 +1,200 @@
+//! From a table to a scored model: read the rows into one matrix, split,
+//! scale, fit, score.
+
+use ndarray::{Array2, Axis};
+
+use super::algorithms::{AlgorithmSpec, Target};
+use super::labels::{Classes, Label};
+use super::metrics::{self, Metrics};
+use super::model::{Header, Model};
+use super::scaler::StandardScaler;
+use super::split::{split, SplitStrategy};
+use super::Task;
+use crate::sql::{quote, Relation};
+use crate::{Arg, Db, Error};
+
+pub struct TrainingData {
+    pub feature_names: Vec<String>,
+    pub x: Array2<f64>,
+    pub target: TargetColumn,
+}
+
+pub enum TargetColumn {
+    Values(Vec<f64>),
+    Labels(Vec<Label>),
+}
+
+/// Reads every row of `relation`: the `target` column and every other column
+/// as a feature, into one contiguous row-major matrix.
+pub fn read(
+    db: &mut dyn Db,
+    relation: &Relation,
+    target: &str,
+    task: Task,
+) -> Result<TrainingData, Error> {
+    let feature_names: Vec<String> = relation
+        .columns
+        .iter()
+        .filter(|c| *c != target)
+        .cloned()
+        .collect();
+    if feature_names.is_empty() {
+        return Err(Error::InvalidArgument(format!(
+            "{} '{}' has no column besides the target '{target}'; at least one feature is needed",
+            relation.kind, relation.name
+        )));
+    }
+    let select: Vec<String> = feature_names
+        .iter()
+        .chain([&target.to_string()])
+        .map(|c| quote(c))
+        .collect();
+    let sql = format!("SELECT {} FROM {}", select.join(", "), relation.qualified());
+    let width = feature_names.len();
+    let mut values: Vec<f64> = Vec::new();
+    let mut numbers = Vec::new();
+    let mut labels = Vec::new();
+    let mut row_number = 0usize;
+    db.query(&sql, &[], &mut |row| {
+        row_number += 1;
+        for (i, arg) in row[..width].iter().enumerate() {
+            values.push(
+                number(arg)
+                    .ok_or_else(|| bad_value(&feature_names[i], row_number, arg, "features"))?,
+            );
+        }
+        let target_value = &row[width];
+        match task {
+            Task::Regression => numbers.push(number(target_value).ok_or_else(|| {
+                bad_value(target, row_number, target_value, "regression targets")
+            })?),
+            Task::Classification => labels.push(
+                Label::from_arg(target_value)
+                    .ok_or_else(|| bad_value(target, row_number, target_value, "class labels"))?,
+            ),
+        }
+        Ok(())
+    })?;
+    let rows = values.len() / width;
+    let x = Array2::from_shape_vec((rows, width), values).map_err(|e| Error::Sql(e.to_string()))?;
+    let target = match task {
+        Task::Regression => TargetColumn::Values(numbers),
+        Task::Classification => TargetColumn::Labels(labels),
+    };
+    Ok(TrainingData {
+        feature_names,
+        x,
+        target,
+    })
+}
+
+fn number(arg: &Arg<'_>) -> Option<f64> {
+    match *arg {
+        Arg::Integer(i) => Some(i as f64),
+        Arg::Real(r) if r.is_finite() => Some(r),
+        _ => None,
+    }
+}
+
+fn bad_value(column: &str, row: usize, arg: &Arg<'_>, what: &str) -> Error {
+    let shown = match arg {
+        Arg::Null => "NULL".to_string(),
+        Arg::Text(t) => format!("text '{}'", t.chars().take(40).collect::<String>()),
+        Arg::Blob(b) => format!("a {}-byte blob", b.len()),
+        Arg::Real(r) => format!("{r}"),
+        Arg::Integer(i) => format!("{i}"),
+    };
+    let allowed = if what == "class labels" {
+        "integers, reals or text"
+    } else {
+        "finite numbers"
+    };
+    Error::InvalidArgument(format!(
+        "column '{column}' holds {shown} in row {row}; {what} must be {allowed}"
+    ))
+}
+
+pub struct Outcome {
+    pub model: Model,
+    pub metrics: Metrics,
+}
+
+/// Splits, scales (fitted on the training rows), fits and scores on the test rows.
+pub fn fit(
+    spec: &AlgorithmSpec,
+    data: TrainingData,
+    target_name: &str,
+    test_size: f64,
+    strategy: SplitStrategy,
+) -> Result<Outcome, Error> {
+    let rows = data.x.nrows();
+    if rows < 2 {
+        return Err(Error::InvalidArgument(format!(
+            "the dataset has {rows} row{}; training needs at least 2",
+            if rows == 1 { "" } else { "s" }
+        )));
+    }
+    let (train_rows, test_rows) = split(rows, test_size, strategy)?;
+    let x_train = data.x.select(Axis(0), &train_rows);
+    let scaler = StandardScaler::fit(x_train.view());
+    let x_train = scaler.transform(x_train.view());
+    let x_test = scaler.transform(data.x.select(Axis(0), &test_rows).view());
+    let pick = |all: &[f64], rows: &[usize]| rows.iter().map(|&r| all[r]).collect::<Vec<_>>();
+    let (estimator, metrics, classes) = match &data.target {
+        TargetColumn::Values(y) => {
+            let (y_train, y_test) = (pick(y, &train_rows), pick(y, &test_rows));
+            let estimator = (spec.fit)(x_train.view(), &Target::Values(&y_train))?;
+            let predicted = estimator.predict(x_test.view())?;
+            (estimator, metrics::regression(&y_test, &predicted), None)
+        }
+        TargetColumn::Labels(labels) => {
+            let (classes, y) = Classes::encode(labels);
+            let y_train: Vec<usize> = train_rows.iter().map(|&r| y[r]).collect();
+            let y_test: Vec<usize> = test_rows.iter().map(|&r| y[r]).collect();
+            let mut seen = y_train.clone();
+            seen.sort_unstable();
+            seen.dedup();
+            if seen.len() < 2 {
+                return Err(Error::InvalidArgument(format!(
+                    "the training rows of '{target_name}' hold a single class ({:?}); classification needs at least two",
+                    classes.labels[y_train[0]].to_json()
+                )));
+            }
+            let target = Target::Classes {
+                y: &y_train,
+                n_classes: classes.len(),
+            };
+            let estimator = (spec.fit)(x_train.view(), &target)?;
+            let predicted = estimator.predict(x_test.view())?;
+            let predicted = predicted
+                .iter()
+                .map(|&p| {
+                    let ok = p >= 0.0 && p.fract() == 0.0 && (p as usize) < classes.len();
+                    ok.then_some(p as usize).ok_or_else(|| {
+                        Error::Estimator(format!("{} predicted an unknown class {p}", spec.name))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            (
+                estimator,
+                metrics::classification(&y_test, &predicted, classes.len()),
+                Some(classes),
+            )
+        }
+    };
+    let header = Header {
+        algorithm: spec.name.to_string(),
+        task: spec.task,
+        library: spec.library.to_string(),
+        feature_names: data.feature_names,
+        target: target_name.to_string(),
+        scaler,
+        classes,
+    };
+    let model = Model {
+        uid: rand::random(),
+        header,
+        estimator,
+    };
+    Ok(Outcome { model, metrics })
+}
