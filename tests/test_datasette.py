@@ -6,7 +6,9 @@ import json
 import time
 
 import pytest
+
 import sqlite_ml
+
 from doors import open_or_skip
 
 
@@ -32,7 +34,9 @@ def test_the_plugin_on_the_functions_route_logs_the_real_message(db_path):
         status, body = door.get("/data.json?sql=select+sqml_debug('nope')")
         assert status == 400, body
         assert body["error"] == "user-defined function raised exception"
-        expected = "RuntimeError: sqml_debug: unknown command 'nope'; available: 'panic'"
+        expected = (
+            "RuntimeError: sqml_debug: unknown command 'nope'; available: 'algorithms', 'panic'"
+        )
         deadline = time.monotonic() + 10
         while not any(expected in line for line in door.log) and time.monotonic() < deadline:
             time.sleep(0.1)

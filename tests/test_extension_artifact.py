@@ -11,7 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+
 import sqlite_ml
+
 from doors import required_doors
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+
 import sqlite_ml
+
 from doors import open_or_skip
 
 # (name, number of arguments) for every registration; -1 would mean "any".

@@ -6,7 +6,9 @@ import json
 import re
 
 import pytest
+
 import sqlite_ml
+
 from doors import SqlError, expected_message
 
 
@@ -35,7 +37,7 @@ def test_an_error_starts_with_the_function_name_and_lists_what_is_allowed(door):
     with pytest.raises(SqlError) as raised:
         door.query("SELECT sqml_debug('nope')")
     assert str(raised.value) == expected_message(
-        door, "sqml_debug: unknown command 'nope'; available: 'panic'"
+        door, "sqml_debug: unknown command 'nope'; available: 'algorithms', 'panic'"
     )
 
 
@@ -43,7 +45,7 @@ def test_an_argument_of_the_wrong_type_is_named(door):
     with pytest.raises(SqlError) as raised:
         door.query("SELECT sqml_debug(x'00')")
     assert str(raised.value) == expected_message(
-        door, "sqml_debug: unknown command of type blob; available: 'panic'"
+        door, "sqml_debug: unknown command of type blob; available: 'algorithms', 'panic'"
     )
 
 
@@ -66,7 +68,7 @@ def test_an_error_after_the_first_row_keeps_its_message(door):
     with pytest.raises(SqlError) as raised:
         door.query(sql)
     assert str(raised.value) == expected_message(
-        door, "sqml_debug: unknown command 'late'; available: 'panic'"
+        door, "sqml_debug: unknown command 'late'; available: 'algorithms', 'panic'"
     )
 
 

@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 import sqlite_ml
-
-
-def demo() -> None:
-    conn = sqlite_ml.connect(":memory:")
-    (version,) = conn.execute("SELECT sqml_version()").fetchone()
-    print("sqlite-ml is loaded:")
-    print(json.dumps(json.loads(version), indent=2))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,7 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "version":
         print(sqlite_ml.__version__)
     else:
-        demo()
+        from sqlite_ml._demo import run
+
+        run()
     return 0
 
 

@@ -136,7 +136,7 @@ mod test {
             .to_string();
         assert_eq!(
             message,
-            "sqml_debug: unknown command 'nope'; available: 'panic'"
+            "sqml_debug: unknown command 'nope'; available: 'algorithms', 'panic'"
         );
     }
 

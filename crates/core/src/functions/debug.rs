@@ -1,12 +1,14 @@
-//! `sqml_debug([command])`: how this build was put together, and a self-test
+//! `sqml_debug([command])`: how this build was put together (`'algorithms'`
+//! lists every algorithm with its crate and settings), and a self-test
 //! of the error path (`sqml_debug('panic')` panics on purpose, so anyone can
 //! check that a panic comes back as a SQL error instead of killing the host).
 
 use serde_json::json;
 
+use crate::ml::algorithms::ALGORITHMS;
 use crate::{Arg, Db, Error, Value, FUNCTIONS};
 
-const COMMANDS: &str = "'panic'";
+const COMMANDS: &str = "'algorithms', 'panic'";
 
 pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
     match args.first() {
@@ -19,6 +21,20 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
                 "model_loads": crate::stats::model_loads(),
             });
             Ok(Value::Text(report.to_string()))
+        }
+        Some(Arg::Text("algorithms")) => {
+            let algorithms: Vec<_> = ALGORITHMS
+                .iter()
+                .map(|a| {
+                    json!({
+                        "name": a.name,
+                        "prediction_type": a.task.name(),
+                        "library": a.library,
+                        "estimator": a.estimator,
+                    })
+                })
+                .collect();
+            Ok(Value::Text(serde_json::Value::from(algorithms).to_string()))
         }
         Some(Arg::Text("panic")) => panic!("sqml_debug('panic') was asked to panic"),
         Some(other) => Err(Error::InvalidArgument(format!(

@@ -29,6 +29,9 @@ pub struct Header {
     pub feature_names: Vec<String>,
     pub target: String,
     pub scaler: StandardScaler,
+    /// The columns the estimator sees, in order: those that were not constant
+    /// in the training rows (a constant column carries nothing to learn).
+    pub active_features: Vec<usize>,
     /// Classification only: the class labels, in class-index order.
     pub classes: Option<Classes>,
 }
@@ -148,6 +151,9 @@ impl Model {
             return Ok(Vec::new());
         }
         self.header.scaler.transform_in_place(&mut x);
+        if self.header.active_features.len() < self.n_features() {
+            x = x.select(ndarray::Axis(1), &self.header.active_features);
+        }
         let raw = self.estimator.predict(x.view())?;
         if raw.len() != x.nrows() {
             return Err(Error::Model(format!(
@@ -181,6 +187,11 @@ impl Header {
         let n = self.feature_names.len();
         if n == 0 || self.scaler.mean.len() != n || self.scaler.scale.len() != n {
             return Err(corrupt("the header's feature count and scaler disagree"));
+        }
+        let active = &self.active_features;
+        let increasing = active.windows(2).all(|w| w[0] < w[1]);
+        if active.is_empty() || !increasing || active.last().is_some_and(|&last| last >= n) {
+            return Err(corrupt("the header's active features are out of range"));
         }
         match (self.task, &self.classes) {
             (Task::Classification, Some(classes)) if !classes.is_empty() => Ok(()),

@@ -12,13 +12,16 @@ pub struct StandardScaler {
     pub scale: Vec<f64>,
 }
 
+/// Below this standard deviation a training column counts as constant.
+const CONSTANT: f64 = 1e-12;
+
 impl StandardScaler {
     pub fn fit(x: ArrayView2<'_, f64>) -> StandardScaler {
         let mean = x
             .mean_axis(Axis(0))
             .unwrap_or_else(|| Array1::zeros(x.ncols()));
         let scale = x.std_axis(Axis(0), 0.0).mapv(|s| {
-            if s.is_finite() && s > f64::EPSILON {
+            if s.is_finite() && s > CONSTANT {
                 s
             } else {
                 1.0
@@ -28,6 +31,16 @@ impl StandardScaler {
             mean: mean.to_vec(),
             scale: scale.to_vec(),
         }
+    }
+
+    /// The columns of `x` that are not constant.
+    pub fn varying_columns(x: ArrayView2<'_, f64>) -> Vec<usize> {
+        (0..x.ncols())
+            .filter(|&j| {
+                let column = x.column(j);
+                column.iter().any(|&v| (v - column[0]).abs() > CONSTANT)
+            })
+            .collect()
     }
 
     pub fn transform(&self, x: ArrayView2<'_, f64>) -> Array2<f64> {

@@ -137,8 +137,22 @@ pub fn fit(
     let (train_rows, test_rows) = split(rows, test_size, strategy)?;
     let x_train = data.x.select(Axis(0), &train_rows);
     let scaler = StandardScaler::fit(x_train.view());
-    let x_train = scaler.transform(x_train.view());
-    let x_test = scaler.transform(data.x.select(Axis(0), &test_rows).view());
+    let active_features = StandardScaler::varying_columns(x_train.view());
+    if active_features.is_empty() {
+        return Err(Error::InvalidArgument(format!(
+            "every feature is constant in the training rows ({}); there is nothing to learn",
+            data.feature_names.join(", ")
+        )));
+    }
+    let keep = |x: Array2<f64>| {
+        if active_features.len() < x.ncols() {
+            x.select(Axis(1), &active_features)
+        } else {
+            x
+        }
+    };
+    let x_train = keep(scaler.transform(x_train.view()));
+    let x_test = keep(scaler.transform(data.x.select(Axis(0), &test_rows).view()));
     let pick = |all: &[f64], rows: &[usize]| rows.iter().map(|&r| all[r]).collect::<Vec<_>>();
     let (estimator, metrics, classes) = match &data.target {
         TargetColumn::Values(y) => {
@@ -189,6 +203,7 @@ pub fn fit(
         feature_names: data.feature_names,
         target: target_name.to_string(),
         scaler,
+        active_features,
         classes,
     };
     let model = Model {

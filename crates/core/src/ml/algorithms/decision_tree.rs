@@ -1,23 +1,16 @@
 //! `decision_tree`: CART trees grown until pure, as scikit-learn's defaults.
 
 use ndarray::ArrayView2;
-use smartcore::linalg::basic::matrix::DenseMatrix;
-use smartcore::tree::decision_tree_classifier::{
-    DecisionTreeClassifier, DecisionTreeClassifierParameters,
-};
-use smartcore::tree::decision_tree_regressor::{
-    DecisionTreeRegressor, DecisionTreeRegressorParameters,
-};
+use smartcore::tree::decision_tree_classifier::DecisionTreeClassifierParameters;
+use smartcore::tree::decision_tree_regressor::DecisionTreeRegressorParameters;
 
 use super::smartcore_util::{
-    class_targets, decode_classifier, decode_regressor, dense, failed, Classifier, Regressor,
+    class_targets, decode_classifier, decode_regressor, dense, failed, ClassificationTree,
+    Classifier, RegressionTree, Regressor,
 };
 use super::{AlgorithmSpec, Fitted, Target};
 use crate::ml::{split::SEED, Task};
 use crate::Error;
-
-type RegressorModel = DecisionTreeRegressor<f64, f64, DenseMatrix<f64>, Vec<f64>>;
-type ClassifierModel = DecisionTreeClassifier<f64, i32, DenseMatrix<f64>, Vec<i32>>;
 
 pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "decision_tree",
@@ -25,7 +18,7 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     library: "smartcore",
     estimator: "smartcore DecisionTreeRegressor, no depth limit",
     fit: fit_regressor,
-    decode: decode_regressor::<RegressorModel>,
+    decode: decode_regressor::<RegressionTree>,
 };
 
 pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
@@ -34,7 +27,7 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     library: "smartcore",
     estimator: "smartcore DecisionTreeClassifier, gini, no depth limit",
     fit: fit_classifier,
-    decode: decode_classifier::<ClassifierModel>,
+    decode: decode_classifier::<ClassificationTree>,
 };
 
 fn fit_regressor(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error> {
@@ -44,7 +37,7 @@ fn fit_regressor(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitte
         ..Default::default()
     };
     Ok(Box::new(Regressor(
-        RegressorModel::fit(&dense(x)?, &y, params).map_err(failed)?,
+        RegressionTree::fit(&dense(x)?, &y, params).map_err(failed)?,
     )))
 }
 
@@ -55,6 +48,6 @@ fn fit_classifier(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitt
         ..Default::default()
     };
     Ok(Box::new(Classifier(
-        ClassifierModel::fit(&dense(x)?, &y, params).map_err(failed)?,
+        ClassificationTree::fit(&dense(x)?, &y, params).map_err(failed)?,
     )))
 }

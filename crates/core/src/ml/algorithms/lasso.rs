@@ -1,9 +1,10 @@
-//! `lasso`: least squares with an L1 penalty (alpha = 1, as scikit-learn's Lasso).
+//! `lasso` and `lasso_cv`: least squares with an L1 penalty.
 
 use ndarray::ArrayView2;
 use smartcore::linalg::basic::matrix::DenseMatrix;
 use smartcore::linear::lasso::{Lasso, LassoParameters};
 
+use super::cv;
 use super::smartcore_util::{decode_regressor, dense, failed, Regressor};
 use super::{AlgorithmSpec, Fitted, Target};
 use crate::ml::Task;
@@ -16,14 +17,28 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     task: Task::Regression,
     library: "smartcore",
     estimator: "smartcore Lasso, alpha 1.0",
-    fit,
+    fit: |x, y| fit(1.0, x, y),
     decode: decode_regressor::<Model>,
 };
 
-fn fit(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error> {
+pub const REGRESSOR_CV: AlgorithmSpec = AlgorithmSpec {
+    name: "lasso_cv",
+    task: Task::Regression,
+    library: "smartcore",
+    estimator: "smartcore Lasso, alpha from 30 values by 5-fold cross-validation",
+    fit: fit_cv,
+    decode: decode_regressor::<Model>,
+};
+
+fn fit(alpha: f64, x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error> {
     let y = y.values()?.to_vec();
-    let params = LassoParameters::default().with_alpha(1.0);
+    let params = LassoParameters::default().with_alpha(alpha);
     Ok(Box::new(Regressor(
         Model::fit(&dense(x)?, &y, params).map_err(failed)?,
     )))
+}
+
+fn fit_cv(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error> {
+    let alphas = cv::alpha_grid(x, y.values()?, 1.0);
+    fit(cv::choose(&alphas, x, y, fit)?, x, y)
 }

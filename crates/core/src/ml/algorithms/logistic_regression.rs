@@ -1,48 +1,35 @@
 //! `logistic_regression`: multinomial logistic regression with an L2 penalty
 //! (alpha 1, i.e. scikit-learn's C = 1), fitted by L-BFGS.
+//!
+//! smartcore rather than linfa-logistic: both minimise the same objective,
+//! but linfa's L-BFGS line search stops after a few iterations on some data
+//! (digits: 0.907 test accuracy whatever the iteration budget, against 0.973
+//! for scikit-learn and 0.967 here).
 
-use linfa::prelude::*;
-use linfa_logistic::{MultiFittedLogisticRegression, MultiLogisticRegression};
-use ndarray::{Array1, ArrayView2};
-use serde::{Deserialize, Serialize};
+use ndarray::ArrayView2;
+use smartcore::linalg::basic::matrix::DenseMatrix;
+use smartcore::linear::logistic_regression::{LogisticRegression, LogisticRegressionParameters};
 
-use super::{decode, encode, AlgorithmSpec, Fitted, Target};
+use super::smartcore_util::{class_targets, decode_classifier, dense, failed, Classifier};
+use super::{AlgorithmSpec, Fitted, Target};
 use crate::ml::Task;
 use crate::Error;
+
+type Model = LogisticRegression<f64, i32, DenseMatrix<f64>, Vec<i32>>;
 
 pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     name: "logistic_regression",
     task: Task::Classification,
-    library: "linfa",
-    estimator: "linfa-logistic MultiLogisticRegression, alpha 1.0, 100 L-BFGS iterations",
+    library: "smartcore",
+    estimator: "smartcore LogisticRegression, multinomial, L-BFGS, alpha 1.0 (C = 1)",
     fit,
-    decode: decode_model,
+    decode: decode_classifier::<Model>,
 };
 
-#[derive(Serialize, Deserialize)]
-struct Model(MultiFittedLogisticRegression<f64, usize>);
-
-impl Fitted for Model {
-    fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<f64>, Error> {
-        Ok(self.0.predict(&x).iter().map(|&c| c as f64).collect())
-    }
-
-    fn encode(&self) -> Result<Vec<u8>, Error> {
-        encode(self)
-    }
-}
-
 fn fit(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error> {
-    let (y, _) = y.classes()?;
-    let dataset = DatasetBase::new(x, Array1::from(y.to_vec()));
-    let model = MultiLogisticRegression::default()
-        .alpha(1.0)
-        .max_iterations(100)
-        .fit(&dataset)
-        .map_err(|e| Error::Estimator(format!("linfa-logistic: {e}")))?;
-    Ok(Box::new(Model(model)))
-}
-
-fn decode_model(bytes: &[u8]) -> Result<Box<dyn Fitted>, Error> {
-    Ok(Box::new(decode::<Model>(bytes)?))
+    let y = class_targets(y.classes()?.0);
+    let params = LogisticRegressionParameters::default().with_alpha(1.0);
+    Ok(Box::new(Classifier(
+        Model::fit(&dense(x)?, &y, params).map_err(failed)?,
+    )))
 }

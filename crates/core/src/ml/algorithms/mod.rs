@@ -1,16 +1,25 @@
 //! The algorithms. Each is one adapter file exporting an [`AlgorithmSpec`]
 //! per prediction type it serves, and one line in [`ALGORITHMS`].
 
+mod ada_boost;
+mod bagging;
+mod boosting_tree;
+mod cv;
 mod decision_tree;
 mod dummy;
 mod elastic_net;
+mod gradient_boosting;
 mod knn;
 mod lasso;
 mod linear_regression;
 mod logistic_regression;
+mod mlp;
 mod random_forest;
 mod ridge;
+mod sampling;
+mod sgd;
 mod smartcore_util;
+mod svm;
 
 use ndarray::ArrayView2;
 use serde::de::DeserializeOwned;
@@ -77,22 +86,40 @@ pub struct AlgorithmSpec {
     pub decode: DecodeFn,
 }
 
+/// In the order sqlite-ml 0.1.2 lists them.
 pub static ALGORITHMS: &[AlgorithmSpec] = &[
     // regression
     dummy::REGRESSOR,
     linear_regression::REGRESSOR,
+    sgd::REGRESSOR,
     ridge::REGRESSOR,
+    ridge::REGRESSOR_CV,
     elastic_net::REGRESSOR,
+    elastic_net::REGRESSOR_CV,
     lasso::REGRESSOR,
+    lasso::REGRESSOR_CV,
     decision_tree::REGRESSOR,
+    ada_boost::REGRESSOR,
+    bagging::REGRESSOR,
+    gradient_boosting::REGRESSOR,
     random_forest::REGRESSOR,
     knn::REGRESSOR,
+    mlp::REGRESSOR,
+    svm::REGRESSOR,
     // classification
     dummy::CLASSIFIER,
     logistic_regression::CLASSIFIER,
+    sgd::CLASSIFIER,
+    ridge::CLASSIFIER,
+    ridge::CLASSIFIER_CV,
     decision_tree::CLASSIFIER,
+    ada_boost::CLASSIFIER,
+    bagging::CLASSIFIER,
+    gradient_boosting::CLASSIFIER,
     random_forest::CLASSIFIER,
     knn::CLASSIFIER,
+    mlp::CLASSIFIER,
+    svm::CLASSIFIER,
 ];
 
 /// The algorithm `name` for `task`, or an error listing the ones available.

@@ -1,0 +1,214 @@
+//! `gradient_boosting`: 100 trees of depth 3, learning rate 0.1, as
+//! scikit-learn's GradientBoosting defaults. Regression uses smartcore's
+//! XGRegressor (squared error, no leaf penalty, starting from the mean).
+//! Classification, which smartcore does not offer, boosts log-loss with one
+//! tree per class and round (one per round for two classes) and Newton-step
+//! leaf values, on the tree in `boosting_tree.rs`.
+
+use ndarray::ArrayView2;
+use serde::{Deserialize, Serialize};
+use smartcore::linalg::basic::matrix::DenseMatrix;
+use smartcore::xgboost::xgb_regressor::{XGRegressor, XGRegressorParameters};
+
+use super::boosting_tree::{Presorted, Tree};
+use super::smartcore_util::{dense, failed};
+use super::{decode, encode, AlgorithmSpec, Fitted, Target};
+use crate::ml::{split::SEED, Task};
+use crate::Error;
+
+const ROUNDS: usize = 100;
+const LEARNING_RATE: f64 = 0.1;
+const DEPTH: usize = 3;
+
+type Boosted = XGRegressor<f64, f64, DenseMatrix<f64>, Vec<f64>>;
+
+pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
+    name: "gradient_boosting",
+    task: Task::Regression,
+    library: "smartcore",
+    estimator: "smartcore XGRegressor, 100 trees of depth 3, learning rate 0.1",
+    fit: fit_regressor,
+    decode: |bytes| Ok(Box::new(decode::<Regressor>(bytes)?)),
+};
+
+pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
+    name: "gradient_boosting",
+    task: Task::Classification,
+    library: "sqlite-ml",
+    estimator: "log-loss boosting, 100 rounds of depth-3 trees, learning rate 0.1",
+    fit: fit_classifier,
+    decode: decode_classifier,
+};
+
+#[derive(Serialize, Deserialize)]
+struct Regressor(Boosted);
+
+impl Fitted for Regressor {
+    fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<f64>, Error> {
+        self.0.predict(&dense(x)?).map_err(failed)
+    }
+
+    fn encode(&self) -> Result<Vec<u8>, Error> {
+        encode(self)
+    }
+}
+
+fn fit_regressor(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error> {
+    let y = y.values()?.to_vec();
+    let mean = y.iter().sum::<f64>() / y.len() as f64;
+    let params = XGRegressorParameters::default()
+        .with_n_estimators(ROUNDS)
+        .with_learning_rate(LEARNING_RATE)
+        .with_max_depth(DEPTH as u16)
+        .with_lambda(0.0)
+        .with_base_score(mean)
+        .with_seed(SEED);
+    Ok(Box::new(Regressor(
+        Boosted::fit(&dense(x)?, &y, params).map_err(failed)?,
+    )))
+}
+
+#[derive(Serialize, Deserialize)]
+struct Classifier {
+    n_features: usize,
+    /// Starting raw score per output (log-odds for two classes, log-priors otherwise).
+    initial: Vec<f64>,
+    /// `rounds[m][k]`: the tree of round m for output k.
+    rounds: Vec<Vec<Tree>>,
+}
+
+impl Classifier {
+    fn outputs(&self) -> usize {
+        self.initial.len()
+    }
+}
+
+impl Fitted for Classifier {
+    fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<f64>, Error> {
+        Ok(x.rows()
+            .into_iter()
+            .map(|row| {
+                let mut raw = self.initial.clone();
+                for round in &self.rounds {
+                    for (k, tree) in round.iter().enumerate() {
+                        raw[k] += LEARNING_RATE * tree.predict_row(|j| row[j]);
+                    }
+                }
+                if self.outputs() == 1 {
+                    f64::from(raw[0] > 0.0)
+                } else {
+                    let mut best = 0;
+                    for k in 1..raw.len() {
+                        if raw[k] > raw[best] {
+                            best = k;
+                        }
+                    }
+                    best as f64
+                }
+            })
+            .collect())
+    }
+
+    fn encode(&self) -> Result<Vec<u8>, Error> {
+        encode(self)
+    }
+}
+
+fn decode_classifier(bytes: &[u8]) -> Result<Box<dyn Fitted>, Error> {
+    let model: Classifier = decode(bytes)?;
+    let sound = model.outputs() > 0
+        && model.rounds.iter().all(|round| {
+            round.len() == model.outputs()
+                && round
+                    .iter()
+                    .all(|t| t.is_well_formed() && t.uses_features_below(model.n_features))
+        });
+    if !sound {
+        return Err(Error::Model("gradient boosting trees are malformed".into()));
+    }
+    Ok(Box::new(model))
+}
+
+fn fit_classifier(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error> {
+    let (y, n_classes) = y.classes()?;
+    let n = y.len();
+    let presorted = Presorted::new(x);
+    let mut counts = vec![0.0; n_classes];
+    for &c in y {
+        counts[c] += 1.0;
+    }
+    let prior: Vec<f64> = counts
+        .iter()
+        .map(|c| (c / n as f64).clamp(1e-12, 1.0))
+        .collect();
+    let binary = n_classes == 2;
+    let initial: Vec<f64> = if binary {
+        vec![(prior[1] / prior[0]).ln()]
+    } else {
+        prior.iter().map(|p| p.ln()).collect()
+    };
+    let outputs = initial.len();
+    // raw[k][r]: the current score of row r for output k.
+    let mut raw: Vec<Vec<f64>> = initial.iter().map(|&v| vec![v; n]).collect();
+    let is = |r: usize, k: usize| {
+        if binary {
+            f64::from(y[r] == 1)
+        } else {
+            f64::from(y[r] == k)
+        }
+    };
+    let mut rounds = Vec::with_capacity(ROUNDS);
+    for _ in 0..ROUNDS {
+        let probabilities = probabilities(&raw, binary);
+        let mut round = Vec::with_capacity(outputs);
+        for k in 0..outputs {
+            let residual: Vec<f64> = (0..n).map(|r| is(r, k) - probabilities[k][r]).collect();
+            let scale = if binary {
+                1.0
+            } else {
+                (n_classes as f64 - 1.0) / n_classes as f64
+            };
+            let newton = |rows: &[usize]| {
+                let numerator: f64 = rows.iter().map(|&r| residual[r]).sum();
+                let denominator: f64 = rows
+                    .iter()
+                    .map(|&r| (is(r, k) - residual[r]) * (1.0 - is(r, k) + residual[r]))
+                    .sum();
+                if denominator.abs() < 1e-150 {
+                    0.0
+                } else {
+                    scale * numerator / denominator
+                }
+            };
+            let tree = Tree::fit(x, &presorted, &residual, DEPTH, newton);
+            for (r, row) in x.rows().into_iter().enumerate() {
+                raw[k][r] += LEARNING_RATE * tree.predict_row(|j| row[j]);
+            }
+            round.push(tree);
+        }
+        rounds.push(round);
+    }
+    Ok(Box::new(Classifier {
+        n_features: x.ncols(),
+        initial,
+        rounds,
+    }))
+}
+
+/// Class probabilities from raw scores: the logistic of one score for two
+/// classes, the softmax over all outputs otherwise.
+fn probabilities(raw: &[Vec<f64>], binary: bool) -> Vec<Vec<f64>> {
+    let n = raw[0].len();
+    if binary {
+        return vec![raw[0].iter().map(|s| 1.0 / (1.0 + (-s).exp())).collect()];
+    }
+    let mut out = vec![vec![0.0; n]; raw.len()];
+    for r in 0..n {
+        let top = raw.iter().map(|k| k[r]).fold(f64::NEG_INFINITY, f64::max);
+        let total: f64 = raw.iter().map(|k| (k[r] - top).exp()).sum();
+        for (k, scores) in raw.iter().enumerate() {
+            out[k][r] = (scores[r] - top).exp() / total;
+        }
+    }
+    out
+}

@@ -1,0 +1,135 @@
+//! `svr` and `svc`: support vector machines with an RBF kernel, C = 1 and
+//! gamma = 1 / (features * variance), scikit-learn's "scale". linfa-svm is
+//! binary; the classifier votes over one machine per pair of classes
+//! (one-vs-one, as scikit-learn's SVC). linfa-svm keeps its kernel through
+//! serde, which smartcore's SVC does not.
+
+use linfa::prelude::*;
+use linfa_svm::Svm;
+use ndarray::{Array1, ArrayView2, Axis};
+use serde::{Deserialize, Serialize};
+
+use super::bagging::majority;
+use super::{decode, encode, AlgorithmSpec, Fitted, Target};
+use crate::ml::Task;
+use crate::Error;
+
+/// linfa-svm holds the full n x n kernel matrix while training.
+const MAX_ROWS: usize = 20_000;
+const C: f64 = 1.0;
+const EPSILON: f64 = 0.1;
+
+pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
+    name: "svr",
+    task: Task::Regression,
+    library: "linfa",
+    estimator: "linfa-svm epsilon-SVR, RBF kernel, C 1, epsilon 0.1, gamma 'scale'; up to 20,000 training rows",
+    fit: fit_regressor,
+    decode: |bytes| Ok(Box::new(decode::<Regressor>(bytes)?)),
+};
+
+pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
+    name: "svc",
+    task: Task::Classification,
+    library: "linfa",
+    estimator:
+        "linfa-svm C-SVC one-vs-one, RBF kernel, C 1, gamma 'scale'; up to 20,000 training rows",
+    fit: fit_classifier,
+    decode: |bytes| Ok(Box::new(decode::<Classifier>(bytes)?)),
+};
+
+#[derive(Serialize, Deserialize)]
+struct Regressor(Svm<f64, f64>);
+
+#[derive(Serialize, Deserialize)]
+struct Classifier {
+    /// (class a, class b, machine saying "a" when true)
+    pairs: Vec<(usize, usize, Svm<f64, bool>)>,
+    n_classes: usize,
+}
+
+fn check_size(x: ArrayView2<'_, f64>, name: &str) -> Result<(), Error> {
+    if x.nrows() > MAX_ROWS {
+        return Err(Error::InvalidArgument(format!(
+            "{name} keeps an n x n kernel matrix while training; it takes at most {MAX_ROWS} training rows, got {}",
+            x.nrows()
+        )));
+    }
+    Ok(())
+}
+
+/// linfa's gaussian kernel is exp(-|a - b|^2 / eps): eps = 1 / gamma.
+fn kernel_eps(x: ArrayView2<'_, f64>) -> f64 {
+    let variance = x.var(0.0);
+    let eps = x.ncols() as f64 * variance;
+    if eps > 0.0 && eps.is_finite() {
+        eps
+    } else {
+        1.0
+    }
+}
+
+fn svm_error(e: impl std::fmt::Display) -> Error {
+    Error::Estimator(format!("linfa-svm: {e}"))
+}
+
+impl Fitted for Regressor {
+    fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<f64>, Error> {
+        Ok(self.0.predict(&x).to_vec())
+    }
+
+    fn encode(&self) -> Result<Vec<u8>, Error> {
+        encode(self)
+    }
+}
+
+impl Fitted for Classifier {
+    fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<f64>, Error> {
+        let mut votes = vec![vec![0u32; self.n_classes]; x.nrows()];
+        for (a, b, machine) in &self.pairs {
+            for (row, says_a) in votes.iter_mut().zip(machine.predict(&x).iter()) {
+                row[if *says_a { *a } else { *b }] += 1;
+            }
+        }
+        Ok(votes.iter().map(|row| majority(row) as f64).collect())
+    }
+
+    fn encode(&self) -> Result<Vec<u8>, Error> {
+        encode(self)
+    }
+}
+
+fn fit_regressor(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error> {
+    check_size(x, "svr")?;
+    let dataset = DatasetBase::new(x.to_owned(), Array1::from(y.values()?.to_vec()));
+    let model = Svm::<f64, f64>::params()
+        .c_svr(C, Some(EPSILON))
+        .gaussian_kernel(kernel_eps(x))
+        .fit(&dataset)
+        .map_err(svm_error)?;
+    Ok(Box::new(Regressor(model)))
+}
+
+fn fit_classifier(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error> {
+    check_size(x, "svc")?;
+    let (y, n_classes) = y.classes()?;
+    let eps = kernel_eps(x);
+    let mut pairs = Vec::new();
+    for a in 0..n_classes {
+        for b in a + 1..n_classes {
+            let rows: Vec<usize> = (0..y.len()).filter(|&r| y[r] == a || y[r] == b).collect();
+            let labels: Array1<bool> = rows.iter().map(|&r| y[r] == a).collect();
+            if labels.iter().all(|&l| l) || labels.iter().all(|&l| !l) {
+                continue; // one of the pair is absent from the training rows
+            }
+            let dataset = DatasetBase::new(x.select(Axis(0), &rows), labels);
+            let machine = Svm::<f64, bool>::params()
+                .pos_neg_weights(C, C)
+                .gaussian_kernel(eps)
+                .fit(&dataset)
+                .map_err(svm_error)?;
+            pairs.push((a, b, machine));
+        }
+    }
+    Ok(Box::new(Classifier { pairs, n_classes }))
+}
