@@ -76,3 +76,23 @@ def test_argument_counts_are_registered_exactly(door):
     with pytest.raises(SqlError) as raised:
         door.query("SELECT sqml_version(1)")
     assert str(raised.value) == "wrong number of arguments to function sqml_version()"
+
+
+CATALOG_OBJECTS = [
+    ("sqml_deployments", "table"),
+    ("sqml_experiments", "table"),
+    ("sqml_metrics", "table"),
+    ("sqml_models", "table"),
+    ("sqml_runs", "table"),
+    ("sqml_runs_overview", "view"),
+]
+
+
+def test_loading_creates_the_catalog_on_a_writable_database(door):
+    if not door.writable:
+        pytest.skip("this door serves a read-only connection")
+    rows = door.query(
+        "SELECT name, type FROM sqlite_master WHERE name LIKE 'sqml%' AND type IN ('table', 'view') "
+        "ORDER BY name"
+    )
+    assert rows == CATALOG_OBJECTS

@@ -18,6 +18,7 @@ it, and the functions otherwise.
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 import sys
@@ -115,12 +116,19 @@ def _translate(error: sqlite3.Error) -> sqlite3.Error:
     return error
 
 
+# Each statement a sqlite_ml.Connection starts gets an id unique in the
+# process; the functions keep the deployed model for the rest of it.
+_STATEMENT_IDS = itertools.count(1)
+
+
 def _keeping_messages(method: Any, *, starts_statement: bool) -> Any:
-    """Wraps a ``sqlite3.Cursor`` method so that sqlite-ml's errors keep their message."""
+    """Wraps a ``sqlite3.Cursor`` method so that sqlite-ml's errors keep their
+    message, and numbers the statements it starts."""
 
     def wrapper(self: Any, *args: Any) -> Any:
         if starts_statement:
             _sqlite_ml.clear_last_error()
+            self.connection._sqml_statement = next(_STATEMENT_IDS)
         try:
             return method(self, *args)
         except sqlite3.Error as error:

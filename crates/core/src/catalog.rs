@@ -231,35 +231,44 @@ pub struct Active {
 
 pub fn active_model(db: &mut dyn Db, experiment: &str) -> Result<Active, Error> {
     let unknown = || Error::InvalidArgument(format!("unknown experiment '{experiment}'"));
-    let Some(found) = find_experiment(db, experiment)? else {
-        return Err(unknown());
-    };
-    let mut active = None;
-    db.query(
+    let mut found: Option<Option<Active>> = None;
+    let looked_up = db.query(
         "SELECT m.id, m.library, substr(m.data, 1, ?2)
-           FROM sqml_deployments d JOIN sqml_models m ON m.id = d.model_id
-          WHERE d.experiment_id = ?1 AND d.active
+           FROM sqml_experiments e
+           LEFT JOIN sqml_deployments d ON d.experiment_id = e.id AND d.active
+           LEFT JOIN sqml_models m ON m.id = d.model_id
+          WHERE e.name = ?1
           ORDER BY d.id DESC LIMIT 1",
         &[
-            found.id.into(),
+            experiment.into(),
             (crate::ml::model::PREFIX_LEN as i64).into(),
         ],
         &mut |row| {
-            if let [Arg::Integer(id), library, prefix] = row {
-                active = Some(Active {
+            found = Some(match row {
+                [Arg::Integer(id), library, prefix] => Some(Active {
                     model_id: *id,
                     library: text_or_empty(library),
                     prefix: bytes_or_empty(prefix),
-                });
-            }
+                }),
+                _ => None,
+            });
             Ok(())
         },
-    )?;
-    active.ok_or_else(|| {
-        Error::InvalidArgument(format!(
+    );
+    if let Err(err) = looked_up {
+        // A database that never had a training has no catalog yet.
+        return match crate::sql::has_table(db, "sqml_experiments")? {
+            false => Err(unknown()),
+            true => Err(err),
+        };
+    }
+    match found {
+        None => Err(unknown()),
+        Some(None) => Err(Error::InvalidArgument(format!(
             "experiment '{experiment}' has no deployed model; train one with sqml_train first"
-        ))
-    })
+        ))),
+        Some(Some(active)) => Ok(active),
+    }
 }
 
 pub fn model_blob(db: &mut dyn Db, model_id: i64) -> Result<Vec<u8>, Error> {

@@ -1,5 +1,8 @@
 //! The one narrow port through which the core reaches SQL.
 
+use std::sync::Arc;
+
+use crate::ml::Model;
 use crate::{Arg, Error, Value};
 
 /// A database connection as the core needs it. The SQLite door implements it
@@ -24,6 +27,17 @@ pub trait Db {
 
     /// True when no transaction is open (SQLite's autocommit mode).
     fn is_autocommit(&mut self) -> Result<bool, Error>;
+
+    /// The model kept with the current statement's first argument (SQLite's
+    /// auxdata), if the door has such a place and one was kept.
+    fn statement_model(&mut self) -> Option<Arc<Model>> {
+        None
+    }
+
+    /// Keeps `model` with the current statement's first argument, for the
+    /// rows that follow. SQLite drops it when the statement ends or the
+    /// argument changes.
+    fn keep_for_statement(&mut self, _model: Arc<Model>) {}
 }
 
 /// The first column of the first row a query returns, if it returns any.

@@ -50,7 +50,7 @@ impl SqlFunction {
         let conn = unsafe { Bound::from_borrowed_ptr(py, self.conn.0.as_ptr()) };
         let result = convert::args_to_values(self.spec, args).and_then(|values| {
             let args: Vec<_> = values.iter().map(|v| v.as_arg()).collect();
-            let mut db = port::PyDb::new(conn);
+            let mut db = port::PyDb::in_call(conn, &values);
             sqlite_ml_core::call(self.spec, &mut db, &args)
         });
         match result {
@@ -67,7 +67,8 @@ impl SqlFunction {
     }
 }
 
-/// Registers every `sqml_*` function on `conn`, a `sqlite3.Connection`.
+/// Registers every `sqml_*` function on `conn`, a `sqlite3.Connection`, and
+/// creates the catalog when the database is writable.
 #[pyfunction]
 fn register(conn: &Bound<'_, PyAny>) -> PyResult<()> {
     let py = conn.py();
@@ -97,6 +98,7 @@ fn register(conn: &Bound<'_, PyAny>) -> PyResult<()> {
             )?;
         }
     }
+    sqlite_ml_core::on_load(&mut port::PyDb::new(conn.clone()));
     Ok(())
 }
 

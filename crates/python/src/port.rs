@@ -1,15 +1,26 @@
 //! The core's [`Db`] port over a Python `sqlite3.Connection`, for Pythons
 //! that cannot load the standalone extension.
 
+use std::cell::RefCell;
+use std::sync::Arc;
+
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
+use sqlite_ml_core::ml::Model;
 use sqlite_ml_core::{Arg, Db, Error, Value};
 
 use crate::convert::{py_to_value, value_to_py};
 
+thread_local! {
+    /// The model kept for one statement: (statement id, experiment, model).
+    static STATEMENT_MODEL: RefCell<Option<(u64, String, Arc<Model>)>> = const { RefCell::new(None) };
+}
+
 pub struct PyDb<'py> {
     conn: Bound<'py, PyAny>,
     last_rowid: i64,
+    /// The call's first argument when it is text (the experiment, for predictions).
+    first_arg: Option<String>,
 }
 
 impl<'py> PyDb<'py> {
@@ -17,7 +28,27 @@ impl<'py> PyDb<'py> {
         Self {
             conn,
             last_rowid: 0,
+            first_arg: None,
         }
+    }
+
+    pub fn in_call(conn: Bound<'py, PyAny>, args: &[Value]) -> Self {
+        let first_arg = match args.first() {
+            Some(Value::Text(text)) => Some(text.clone()),
+            _ => None,
+        };
+        Self {
+            conn,
+            last_rowid: 0,
+            first_arg,
+        }
+    }
+
+    /// The id `sqlite_ml.Connection` gives each statement it starts (unique in
+    /// the process); None on other connections, which cannot tell where a
+    /// statement begins.
+    fn statement_id(&self) -> Option<u64> {
+        self.conn.getattr("_sqml_statement").ok()?.extract().ok()
     }
 
     /// A fresh cursor that yields plain tuples whatever the connection's row_factory.
@@ -80,6 +111,25 @@ impl Db for PyDb<'_> {
 
     fn last_insert_rowid(&mut self) -> Result<i64, Error> {
         Ok(self.last_rowid)
+    }
+
+    fn statement_model(&mut self) -> Option<Arc<Model>> {
+        let id = self.statement_id()?;
+        let experiment = self.first_arg.as_deref()?;
+        STATEMENT_MODEL.with(|kept| match &*kept.borrow() {
+            Some((kept_id, kept_experiment, model))
+                if *kept_id == id && kept_experiment == experiment =>
+            {
+                Some(Arc::clone(model))
+            }
+            _ => None,
+        })
+    }
+
+    fn keep_for_statement(&mut self, model: Arc<Model>) {
+        if let (Some(id), Some(experiment)) = (self.statement_id(), self.first_arg.clone()) {
+            STATEMENT_MODEL.with(|kept| *kept.borrow_mut() = Some((id, experiment, model)));
+        }
     }
 
     fn is_autocommit(&mut self) -> Result<bool, Error> {

@@ -52,7 +52,7 @@ fn invoke(
     // SAFETY: the connection is only used for the duration of this call, on
     // the thread SQLite called us from, as SQLite's own API allows.
     let conn = unsafe { ctx.get_connection()? };
-    let mut db = RusqliteDb::new(&conn);
+    let mut db = RusqliteDb::in_call(&conn, ctx);
     match sqlite_ml_core::call(spec, &mut db, &args) {
         Ok(value) => Ok(ToSqlOutput::Owned(to_sql(value))),
         Err(message) => Err(rusqlite::Error::UserFunctionError(message.into())),

@@ -1,18 +1,31 @@
 //! The core's [`Db`] port over a rusqlite connection.
 
+use std::sync::Arc;
+
+use rusqlite::functions::Context;
 use rusqlite::types::ValueRef;
 use rusqlite::{params_from_iter, Connection};
+use sqlite_ml_core::ml::Model;
 use sqlite_ml_core::{Arg, Db, Error, Value};
 
 use crate::to_sql;
 
 pub struct RusqliteDb<'c> {
     conn: &'c Connection,
+    /// The calling function's context, for auxdata; None outside a call.
+    ctx: Option<&'c Context<'c>>,
 }
 
 impl<'c> RusqliteDb<'c> {
     pub fn new(conn: &'c Connection) -> Self {
-        Self { conn }
+        Self { conn, ctx: None }
+    }
+
+    pub fn in_call(conn: &'c Connection, ctx: &'c Context<'c>) -> Self {
+        Self {
+            conn,
+            ctx: Some(ctx),
+        }
     }
 }
 
@@ -71,5 +84,18 @@ impl Db for RusqliteDb<'_> {
 
     fn is_autocommit(&mut self) -> Result<bool, Error> {
         Ok(self.conn.is_autocommit())
+    }
+
+    fn statement_model(&mut self) -> Option<Arc<Model>> {
+        let ctx = self.ctx.filter(|ctx| !ctx.is_empty())?;
+        let kept = ctx.get_aux::<Arc<Model>>(0).ok().flatten()?;
+        Some(Arc::clone(&kept))
+    }
+
+    fn keep_for_statement(&mut self, model: Arc<Model>) {
+        if let Some(ctx) = self.ctx.filter(|ctx| !ctx.is_empty()) {
+            // Failing to keep it only means the next row looks it up again.
+            let _ = ctx.set_aux(0, model);
+        }
     }
 }

@@ -7,6 +7,10 @@ use crate::{Arg, Error};
 
 /// One row: a JSON object keyed by feature name, or a JSON array in training order.
 pub fn json_row(model: &Model, json: &str) -> Result<Vec<f64>, Error> {
+    let mut buffer = vec![0.0; model.n_features()];
+    if super::fast_json::row(model, json, &mut buffer) {
+        return Ok(buffer);
+    }
     let parsed: Json = serde_json::from_str(json).map_err(|e| {
         Error::InvalidArgument(format!(
             "features are not valid JSON ({e}); expected {}",

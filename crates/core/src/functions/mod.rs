@@ -2,6 +2,7 @@
 
 mod args;
 pub mod debug;
+mod fast_json;
 mod features;
 pub mod load_dataset;
 mod model_cache;

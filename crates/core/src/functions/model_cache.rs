@@ -13,8 +13,18 @@ const CAPACITY: usize = 8;
 
 static CACHE: Mutex<Vec<Arc<Model>>> = Mutex::new(Vec::new());
 
-/// The experiment's deployed model.
+/// The experiment's deployed model: the one kept with this statement, or the
+/// cached one, or decoded from its blob.
 pub fn active(db: &mut dyn Db, experiment: &str) -> Result<Arc<Model>, Error> {
+    if let Some(model) = db.statement_model() {
+        return Ok(model);
+    }
+    let model = lookup(db, experiment)?;
+    db.keep_for_statement(Arc::clone(&model));
+    Ok(model)
+}
+
+fn lookup(db: &mut dyn Db, experiment: &str) -> Result<Arc<Model>, Error> {
     let active = catalog::active_model(db, experiment)?;
     let id = active.model_id;
     if active.library == "scikit-learn" {

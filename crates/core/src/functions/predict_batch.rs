@@ -5,7 +5,8 @@ use ndarray::Array2;
 use serde_json::Value as Json;
 
 use super::args::text;
-use super::{features, model_cache};
+use super::{fast_json, features, model_cache};
+use crate::ml::Model;
 use crate::{Arg, Db, Error, Value};
 
 pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
@@ -25,6 +26,11 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
         }
     };
     let model = model_cache::active(db, experiment)?;
+    let width = model.n_features();
+    let mut values = Vec::new();
+    if fast_json::rows(&model, json, &mut values) {
+        return predictions_json(&model, values, width);
+    }
     let parsed: Json = serde_json::from_str(json)
         .map_err(|e| Error::InvalidArgument(format!("rows are not valid JSON ({e})")))?;
     let Json::Array(rows) = parsed else {
@@ -32,14 +38,17 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
             "rows must be a JSON array of feature objects or arrays".into(),
         ));
     };
-    let width = model.n_features();
-    let mut values = Vec::with_capacity(rows.len() * width);
+    values.clear();
     for (i, row) in rows.iter().enumerate() {
         let parsed = features::row(&model, row)
             .map_err(|e| Error::InvalidArgument(format!("row {}: {e}", i + 1)))?;
         values.extend(parsed);
     }
-    let x = Array2::from_shape_vec((rows.len(), width), values)
+    predictions_json(&model, values, width)
+}
+
+fn predictions_json(model: &Model, values: Vec<f64>, width: usize) -> Result<Value, Error> {
+    let x = Array2::from_shape_vec((values.len() / width, width), values)
         .map_err(|e| Error::Sql(e.to_string()))?;
     let predictions: Vec<Json> = model
         .predict(x)?

@@ -7,6 +7,8 @@
 //! own postcard encoding), CRC-32 of everything before it (u32 LE). Decoding
 //! checks each part before using it and never executes anything.
 
+use std::collections::HashMap;
+
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
@@ -40,6 +42,8 @@ pub struct Model {
     pub uid: u128,
     pub header: Header,
     pub estimator: Box<dyn Fitted>,
+    /// Each feature name's column, for reading JSON objects without a map per row.
+    feature_index: HashMap<String, usize>,
 }
 
 fn corrupt(what: impl std::fmt::Display) -> Error {
@@ -62,6 +66,26 @@ impl<'a> Reader<'a> {
 }
 
 impl Model {
+    pub fn new(uid: u128, header: Header, estimator: Box<dyn Fitted>) -> Model {
+        let feature_index = header
+            .feature_names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| (name.clone(), i))
+            .collect();
+        Model {
+            uid,
+            header,
+            estimator,
+            feature_index,
+        }
+    }
+
+    /// The column of the feature called `name`.
+    pub fn feature_column(&self, name: &str) -> Option<usize> {
+        self.feature_index.get(name).copied()
+    }
+
     pub fn n_features(&self) -> usize {
         self.header.feature_names.len()
     }
@@ -115,11 +139,7 @@ impl Model {
         let estimator = (spec.decode)(payload)
             .map_err(|e| corrupt(format!("{} payload: {e}", header.algorithm)))?;
         crate::stats::count_model_load();
-        Ok(Model {
-            uid,
-            header,
-            estimator,
-        })
+        Ok(Model::new(uid, header, estimator))
     }
 
     /// The format version and model id from the first [`PREFIX_LEN`] bytes of a blob.

@@ -206,10 +206,6 @@ pub fn fit(
         active_features,
         classes,
     };
-    let model = Model {
-        uid: rand::random(),
-        header,
-        estimator,
-    };
+    let model = Model::new(rand::random(), header, estimator);
     Ok(Outcome { model, metrics })
 }
