@@ -49,8 +49,13 @@ const SCHEMA: &[&str] = &[
         model_id INTEGER REFERENCES sqml_models(id),
         active BOOLEAN NOT NULL DEFAULT FALSE
     )",
+    // The catalog's lookups (the active model, a run's score in the
+    // overview) follow these references; without indexes they scan.
     "CREATE INDEX IF NOT EXISTS sqml_deployments_active
         ON sqml_deployments(experiment_id, active)",
+    "CREATE INDEX IF NOT EXISTS sqml_runs_experiment ON sqml_runs(experiment_id)",
+    "CREATE INDEX IF NOT EXISTS sqml_models_run ON sqml_models(run_id)",
+    "CREATE INDEX IF NOT EXISTS sqml_metrics_model ON sqml_metrics(model_id, name)",
     "CREATE VIEW IF NOT EXISTS sqml_runs_overview AS
     SELECT
         sqml_runs.id AS run_id,

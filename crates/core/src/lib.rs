@@ -14,6 +14,9 @@ mod sql;
 mod stats;
 mod value;
 
+#[cfg(test)]
+mod fuzz_tests;
+
 pub use error::Error;
 pub use port::Db;
 pub use registry::{call, Flags, FunctionSpec, FUNCTIONS};

@@ -87,7 +87,9 @@ pub static FUNCTIONS: &[FunctionSpec] = &[
 pub fn call(spec: &FunctionSpec, db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, String> {
     let result = catch_unwind(AssertUnwindSafe(|| (spec.run)(db, args)))
         .unwrap_or_else(|payload| Err(Error::Panic(panic_message(payload.as_ref()))));
-    result.map_err(|err| format!("{}: {err}", spec.name))
+    // A NUL would end the message at the C boundary (rusqlite then reports a
+    // bare constraint code); user input quoted in a message may hold one.
+    result.map_err(|err| format!("{}: {err}", spec.name).replace('\0', "\\0"))
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {

@@ -77,24 +77,50 @@ pub fn has_table(db: &mut dyn Db, name: &str) -> Result<bool, Error> {
     Ok(matches!(count, Value::Integer(n) if n > 0))
 }
 
-/// Runs `body` inside a savepoint: released on success (committing when no
-/// transaction was open), rolled back to on failure, leaving the caller's own
-/// changes in an open transaction untouched.
+/// Runs `body` as one unit of writes. Outside a transaction it opens its
+/// own with BEGIN IMMEDIATE (taking the write lock first, so that a
+/// concurrent writer makes it wait for the busy timeout instead of failing
+/// with a stale snapshot) and commits it. Inside the caller's transaction it
+/// uses a savepoint: released on success, rolled back to on failure, leaving
+/// the caller's own changes as they were.
 pub fn in_savepoint<T>(
     db: &mut dyn Db,
     body: impl FnOnce(&mut dyn Db) -> Result<T, Error>,
 ) -> Result<T, Error> {
-    db.execute("SAVEPOINT sqml", &[])?;
+    let own_transaction = db.is_autocommit()?;
+    let (begin, commit, undo): (&str, &str, &[&str]) = if own_transaction {
+        ("BEGIN IMMEDIATE", "COMMIT", &["ROLLBACK"])
+    } else {
+        (
+            "SAVEPOINT sqml",
+            "RELEASE sqml",
+            &["ROLLBACK TO sqml", "RELEASE sqml"],
+        )
+    };
+    db.execute(begin, &[]).map_err(read_only)?;
     let result = body(db).and_then(|value| {
-        db.execute("RELEASE sqml", &[])?;
+        db.execute(commit, &[])?;
         Ok(value)
     });
     if result.is_err() {
         // Best effort: the error the caller sees is the one that made us stop.
-        let _ = db.execute("ROLLBACK TO sqml", &[]);
-        let _ = db.execute("RELEASE sqml", &[]);
+        for statement in undo {
+            let _ = db.execute(statement, &[]);
+        }
     }
-    result
+    result.map_err(read_only)
+}
+
+/// SQLite's "attempt to write a readonly database", said for this library.
+fn read_only(err: Error) -> Error {
+    match &err {
+        Error::Sql(message) if message.contains("readonly database") => Error::InvalidArgument(
+            "the database is read-only (opened with mode=ro or immutable=1, or a read-only file); \
+             this function writes to it"
+                .into(),
+        ),
+        _ => err,
+    }
 }
 
 #[cfg(test)]

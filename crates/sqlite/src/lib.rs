@@ -151,6 +151,16 @@ mod test {
     }
 
     #[test]
+    fn a_nul_in_a_message_is_escaped_so_the_message_survives() {
+        let conn = conn();
+        let err = query_text(&conn, "SELECT sqml_debug(char(97, 0, 98))").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "sqml_debug: unknown command 'a\\0b'; available: 'algorithms', 'panic'"
+        );
+    }
+
+    #[test]
     fn invalid_utf8_text_is_an_error_not_a_panic() {
         let conn = conn();
         let message = query_text(&conn, "SELECT sqml_debug(CAST(x'ff' AS TEXT))")

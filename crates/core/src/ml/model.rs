@@ -8,6 +8,7 @@
 //! checks each part before using it and never executes anything.
 
 use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
@@ -138,6 +139,15 @@ impl Model {
         let spec = algorithms::find(header.task, &header.algorithm)?;
         let estimator = (spec.decode)(payload)
             .map_err(|e| corrupt(format!("{} payload: {e}", header.algorithm)))?;
+        // The libraries' own structures cannot be checked field by field: a
+        // blob altered behind its checksum is caught by its first prediction.
+        let probe = Array2::zeros((1, header.active_features.len()));
+        guarded(|| estimator.predict(probe.view())).map_err(|_| {
+            corrupt(format!(
+                "the {} estimator's data is inconsistent",
+                header.algorithm
+            ))
+        })?;
         crate::stats::count_model_load();
         Ok(Model::new(uid, header, estimator))
     }
@@ -174,7 +184,7 @@ impl Model {
         if self.header.active_features.len() < self.n_features() {
             x = x.select(ndarray::Axis(1), &self.header.active_features);
         }
-        let raw = self.estimator.predict(x.view())?;
+        let raw = guarded(|| self.estimator.predict(x.view()))?;
         if raw.len() != x.nrows() {
             return Err(Error::Model(format!(
                 "{} returned {} predictions for {} rows",
@@ -199,6 +209,16 @@ impl Model {
                 .collect(),
         }
     }
+}
+
+/// Runs an estimator call; a panic in the library means its stored data is
+/// inconsistent, which is a model error rather than an internal one.
+fn guarded<T>(call: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+    catch_unwind(AssertUnwindSafe(call)).unwrap_or_else(|_| {
+        Err(Error::Model(
+            "the model's estimator failed on its own data (the blob was altered after it was written)".into(),
+        ))
+    })
 }
 
 impl Header {

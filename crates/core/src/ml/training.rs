@@ -55,7 +55,7 @@ pub fn read(
     let mut numbers = Vec::new();
     let mut labels = Vec::new();
     let mut row_number = 0usize;
-    db.query(&sql, &[], &mut |row| {
+    let read = db.query(&sql, &[], &mut |row| {
         row_number += 1;
         for (i, arg) in row[..width].iter().enumerate() {
             values.push(
@@ -74,7 +74,10 @@ pub fn read(
             ),
         }
         Ok(())
-    })?;
+    });
+    if let Err(err) = read {
+        return Err(with_null_count(db, relation, err));
+    }
     let rows = values.len() / width;
     let x = Array2::from_shape_vec((rows, width), values).map_err(|e| Error::Sql(e.to_string()))?;
     let target = match task {
@@ -86,6 +89,36 @@ pub fn read(
         x,
         target,
     })
+}
+
+/// A NULL is reported with how many the column holds, so that one query
+/// tells the user the size of the problem.
+fn with_null_count(db: &mut dyn Db, relation: &Relation, err: Error) -> Error {
+    let Error::InvalidArgument(message) = &err else {
+        return err;
+    };
+    let Some(column) = message
+        .strip_prefix("column '")
+        .and_then(|m| m.split("' holds NULL").next())
+    else {
+        return err;
+    };
+    if !message.contains("' holds NULL") {
+        return err;
+    }
+    let sql = format!(
+        "SELECT count(*) FROM {} WHERE {} IS NULL",
+        relation.qualified(),
+        quote(column)
+    );
+    match crate::port::query_scalar(db, &sql, &[]) {
+        Ok(crate::Value::Integer(count)) => Error::InvalidArgument(format!(
+            "column '{column}' holds {count} NULL value{}; training needs a value in every row \
+             (filter them out with a view, or fill them in)",
+            if count == 1 { "" } else { "s" }
+        )),
+        _ => err,
+    }
 }
 
 fn number(arg: &Arg<'_>) -> Option<f64> {
@@ -170,7 +203,7 @@ pub fn fit(
             seen.dedup();
             if seen.len() < 2 {
                 return Err(Error::InvalidArgument(format!(
-                    "the training rows of '{target_name}' hold a single class ({:?}); classification needs at least two",
+                    "the training rows of '{target_name}' hold a single class ({}); classification needs at least two",
                     classes.labels[y_train[0]].to_json()
                 )));
             }

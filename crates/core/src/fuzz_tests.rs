@@ -1,0 +1,252 @@
+//! Fuzzing the model-blob decoder and the feature-row parsers with mutated
+//! inputs. Run by `cargo test` with a small count; `scripts/fuzz` runs it
+//! with SQML_FUZZ_ITERATIONS set high (see ROBUSTNESS.md for the figures).
+//!
+//! Seeds: one blob per algorithm, kept in `fuzz/corpus/` (written on the
+//! first run, then read back: they must keep loading, which also pins the
+//! blob format). Mutations flip bits, overwrite, truncate, insert and splice
+//! bytes; half the time the checksum is recomputed so that hostile bytes
+//! reach the payload decoders.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+
+use ndarray::{Array2, Axis};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::functions::fuzz_access::{fast_row, thorough_row};
+use crate::ml::algorithms::{AlgorithmSpec, ALGORITHMS};
+use crate::ml::model::Model;
+use crate::ml::split::SplitStrategy;
+use crate::ml::training::{fit, TargetColumn, TrainingData};
+use crate::ml::{Label, Task};
+
+fn iterations() -> usize {
+    std::env::var("SQML_FUZZ_ITERATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000)
+}
+
+fn corpus_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz")
+        .join("corpus")
+}
+
+fn small_data(task: Task) -> TrainingData {
+    let name = if task == Task::Regression {
+        "diabetes"
+    } else {
+        "iris"
+    };
+    let data = crate::datasets::find(name).unwrap().read().unwrap();
+    let width = data.feature_names.len() + 1;
+    let n = data.rows();
+    let all = Array2::from_shape_vec((n, width), data.values).unwrap();
+    let rows: Vec<usize> = (0..n).step_by(3).collect();
+    let all = all.select(Axis(0), &rows);
+    let x = all.slice(ndarray::s![.., ..width - 1]).to_owned();
+    let y = all.column(width - 1).to_vec();
+    let target = match task {
+        Task::Regression => TargetColumn::Values(y),
+        Task::Classification => TargetColumn::Labels(y.into_iter().map(Label::Real).collect()),
+    };
+    TrainingData {
+        feature_names: data.feature_names,
+        x,
+        target,
+    }
+}
+
+fn seed_name(spec: &AlgorithmSpec) -> String {
+    format!("{}-{}.sqml", spec.task.name(), spec.name)
+}
+
+/// The corpus: read from disk, or trained and written when a seed is missing.
+fn seeds() -> Vec<(String, Vec<u8>)> {
+    let dir = corpus_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    ALGORITHMS
+        .iter()
+        .map(|spec| {
+            let path = dir.join(seed_name(spec));
+            let blob = std::fs::read(&path).unwrap_or_else(|_| {
+                let model = fit(
+                    spec,
+                    small_data(spec.task),
+                    "target",
+                    0.25,
+                    SplitStrategy::Shuffle,
+                )
+                .unwrap()
+                .model;
+                let blob = model.to_blob().unwrap();
+                std::fs::write(&path, &blob).unwrap();
+                blob
+            });
+            (seed_name(spec), blob)
+        })
+        .collect()
+}
+
+fn mutate(rng: &mut ChaCha8Rng, seeds: &[(String, Vec<u8>)], blob: &[u8]) -> Vec<u8> {
+    let mut out = blob.to_vec();
+    for _ in 0..rng.random_range(1..4) {
+        let len = out.len().max(1);
+        match rng.random_range(0..6) {
+            0 => {
+                let bit = rng.random_range(0..len * 8);
+                if let Some(byte) = out.get_mut(bit / 8) {
+                    *byte ^= 1 << (bit % 8);
+                }
+            }
+            1 => {
+                let at = rng.random_range(0..len);
+                if let Some(byte) = out.get_mut(at) {
+                    *byte = [0, 0xff, 0x7f, 0x80, rng.random()][rng.random_range(0..5)];
+                }
+            }
+            2 => out.truncate(rng.random_range(0..len)),
+            3 => {
+                let at = rng.random_range(0..=out.len());
+                let extra: Vec<u8> = (0..rng.random_range(1..16)).map(|_| rng.random()).collect();
+                out.splice(at..at, extra);
+            }
+            4 => {
+                // Splice in a piece of another algorithm's blob.
+                let other = &seeds[rng.random_range(0..seeds.len())].1;
+                let start = rng.random_range(0..other.len());
+                let end = (start + rng.random_range(1..64)).min(other.len());
+                let at = rng.random_range(0..=out.len());
+                out.splice(at..at, other[start..end].iter().copied());
+            }
+            _ => {
+                let at = rng.random_range(0..len);
+                let end = (at + rng.random_range(1..32)).min(out.len());
+                if at < end {
+                    out.drain(at..end);
+                }
+            }
+        }
+    }
+    if rng.random_bool(0.5) && out.len() >= 4 {
+        let body = out.len() - 4;
+        let checksum = crc32fast::hash(&out[..body]).to_le_bytes();
+        out[body..].copy_from_slice(&checksum);
+    }
+    out
+}
+
+#[test]
+fn the_corpus_loads_and_predicts() {
+    for (name, blob) in seeds() {
+        let model = Model::from_blob(&blob).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let probe = Array2::from_elem((3, model.n_features()), 0.5);
+        assert_eq!(model.predict(probe).unwrap().len(), 3, "{name}");
+    }
+}
+
+#[test]
+fn mutated_blobs_are_refused_or_predict_without_panicking() {
+    let seeds = seeds();
+    let mut rng = ChaCha8Rng::seed_from_u64(0x5eed);
+    let (mut refused, mut loaded, mut panicked) = (0usize, 0usize, Vec::new());
+    let mut inconsistent = 0usize;
+    let quiet = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    for i in 0..iterations() {
+        let seed = &seeds[i % seeds.len()];
+        let blob = mutate(&mut rng, &seeds, &seed.1);
+        let outcome = catch_unwind(AssertUnwindSafe(|| match Model::from_blob(&blob) {
+            Err(e) => {
+                if e.to_string().contains("inconsistent") {
+                    inconsistent += 1;
+                }
+                false
+            }
+            Ok(model) => {
+                let probe = Array2::from_elem((2, model.n_features()), 1.5);
+                let _ = model.predict(probe);
+                true
+            }
+        }));
+        match outcome {
+            Ok(false) => refused += 1,
+            Ok(true) => loaded += 1,
+            Err(_) => panicked.push(seed.0.clone()),
+        }
+    }
+    std::panic::set_hook(quiet);
+    eprintln!(
+        "blob fuzz: {} executions, {refused} refused ({inconsistent} of them by the probe \
+         prediction), {loaded} loaded and predicted, {} panics escaped",
+        refused + loaded + panicked.len(),
+        panicked.len()
+    );
+    assert!(
+        panicked.is_empty(),
+        "panics decoding or using mutated blobs of: {panicked:?}"
+    );
+}
+
+#[test]
+fn feature_rows_parse_the_same_fast_and_thorough_and_never_panic() {
+    let (_, blob) = &seeds()[0];
+    let model = Model::from_blob(blob).unwrap();
+    let names = model.header.feature_names.clone();
+    let valid = [
+        format!("[{}]", vec!["1.5"; names.len()].join(", ")),
+        format!(
+            "{{{}}}",
+            names
+                .iter()
+                .map(|n| format!("\"{n}\": 2"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    ];
+    let alphabet: Vec<char> = "{}[]\",:0123456789.eE+- nulltrueagesbmi\\\u{e9}"
+        .chars()
+        .collect();
+    let mut rng = ChaCha8Rng::seed_from_u64(0xfeed);
+    let (mut agreed, mut refused) = (0usize, 0usize);
+    for i in 0..iterations() {
+        let mut text: Vec<char> = valid[i % 2].chars().collect();
+        for _ in 0..rng.random_range(0..4) {
+            let at = rng.random_range(0..=text.len());
+            match rng.random_range(0..3) {
+                0 if at < text.len() => {
+                    text.remove(at);
+                }
+                1 if at < text.len() => text[at] = alphabet[rng.random_range(0..alphabet.len())],
+                _ => text.insert(at, alphabet[rng.random_range(0..alphabet.len())]),
+            }
+        }
+        let text: String = text.into_iter().collect();
+        let mut fast = vec![0.0; names.len()];
+        let fast_ok = fast_row(&model, &text, &mut fast);
+        match thorough_row(&model, &text) {
+            Ok(row) => {
+                assert!(
+                    fast_ok,
+                    "the fast parser refused a row the thorough one read: {text}"
+                );
+                assert_eq!(row, fast, "{text}");
+                agreed += 1;
+            }
+            Err(_) => {
+                assert!(
+                    !fast_ok,
+                    "the fast parser read a row the thorough one refused: {text}"
+                );
+                refused += 1;
+            }
+        }
+    }
+    eprintln!(
+        "row fuzz: {} executions, {agreed} read by both, {refused} refused by both",
+        agreed + refused
+    );
+}

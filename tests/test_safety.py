@@ -1,0 +1,167 @@
+"""Damaged models, the caller's transaction, read-only databases, and
+functions with side effects refused from views and triggers."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+import sqlite_ml
+
+CAN_LOAD = sqlite_ml.can_load_extension(sqlite3.connect(":memory:"))
+ROUTES = ["functions", "extension"] if CAN_LOAD else ["functions"]
+
+
+def trained_db(path, route="functions"):
+    conn = sqlite_ml.connect(path, route=route)
+    sqlite_ml.load_dataset(conn, "iris")
+    sqlite_ml.train(conn, "iris", "classification", "decision_tree", "dataset_iris", "target")
+    sqlite_ml.load_dataset(conn, "diabetes")
+    sqlite_ml.train(conn, "diabetes", "regression", "ridge", "dataset_diabetes", "target")
+    return conn
+
+
+PREDICT = "SELECT sqml_predict('iris', '[5.1, 3.5, 1.4, 0.2]')"
+
+
+def predict_in_new_process(path, sql=PREDICT) -> tuple[int, str]:
+    """A new process has no cached model: the blob itself is read."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, sqlite3, sqlite_ml\n"
+                "conn = sqlite_ml.connect(sys.argv[1], route='functions')\n"
+                "try:\n    print(repr(conn.execute(sys.argv[2]).fetchone()[0]))\n"
+                "except sqlite3.OperationalError as e:\n    print('ERROR', e)\n"
+            ),
+            str(path),
+            sql,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return done.returncode, done.stdout.strip()
+
+
+def set_blob(path, blob: bytes, model_id: int = 1) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE sqml_models SET data = ? WHERE id = ?", (blob, model_id))
+
+
+def test_damaged_blobs_give_clear_errors_never_a_crash_or_a_wrong_answer(tmp_path):
+    path = tmp_path / "models.db"
+    trained_db(path).close()
+    with sqlite3.connect(path) as conn:
+        (good,) = conn.execute("SELECT data FROM sqml_models WHERE id = 1").fetchone()
+        (other,) = conn.execute("SELECT data FROM sqml_models WHERE id = 2").fetchone()
+    assert predict_in_new_process(path) == (0, "0.0")
+    rng = random.Random(0)
+    cases = {
+        "empty": b"",
+        "random bytes": bytes(rng.randrange(256) for _ in range(500)),
+        "a pickle": b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00",
+        "truncated": good[: len(good) // 2],
+        "other version": good[:8] + b"\x07\x00" + good[10:],
+    }
+    flips = sorted(rng.sample(range(len(good) * 8), 40)) + [0, len(good) * 8 - 1]
+    for bit in flips:
+        damaged = bytearray(good)
+        damaged[bit // 8] ^= 1 << (bit % 8)
+        cases[f"bit {bit} flipped"] = bytes(damaged)
+    for name, blob in cases.items():
+        set_blob(path, blob)
+        code, output = predict_in_new_process(path)
+        assert code == 0, (name, output)
+        assert output.startswith("ERROR sqml_predict: "), (name, output)
+        assert "model 1 of experiment 'iris'" in output, (name, output)
+    # Another model's valid blob is that model: it takes its own features.
+    set_blob(path, other)
+    code, output = predict_in_new_process(path)
+    assert output == "ERROR sqml_predict: the model takes 10 features, got an array of 4"
+    set_blob(path, good)
+    assert predict_in_new_process(path) == (0, "0.0")
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_in_the_callers_transaction_the_functions_use_a_savepoint(tmp_path, route):
+    path = tmp_path / "tx.db"
+    trained_db(path, route).close()
+    conn = sqlite_ml.connect(path, route=route, isolation_level=None)
+    conn.execute("BEGIN")
+    conn.execute("CREATE TABLE mine (x)")
+    conn.execute("INSERT INTO mine VALUES (1)")
+    with pytest.raises(sqlite3.OperationalError, match="unknown algorithm"):
+        conn.execute(
+            "SELECT sqml_train('iris', 'classification', 'nope', 'dataset_iris', 'target')"
+        )
+    # A failed call left the caller's work alone...
+    assert conn.in_transaction
+    assert conn.execute("SELECT x FROM mine").fetchall() == [(1,)]
+    sqlite_ml.train(conn, "iris", "classification", "knn", "dataset_iris", "target")
+    # ...and a successful one joined the transaction without committing it.
+    assert conn.in_transaction
+    assert conn.execute("SELECT count(*) FROM sqml_runs").fetchone() == (3,)
+    conn.execute("ROLLBACK")
+    assert conn.execute("SELECT count(*) FROM sqml_runs").fetchone() == (2,)
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'mine'").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_outside_a_transaction_the_functions_commit_their_own_work(tmp_path, route):
+    path = tmp_path / "auto.db"
+    trained_db(path, route).close()
+    conn = sqlite_ml.connect(path, route=route)
+    sqlite_ml.train(conn, "iris", "classification", "knn", "dataset_iris", "target")
+    assert not conn.in_transaction
+    with sqlite3.connect(path) as other:
+        assert other.execute("SELECT count(*) FROM sqml_runs").fetchone() == (3,)
+
+
+@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize("flags", ["mode=ro", "immutable=1"])
+def test_a_read_only_database_predicts_and_refuses_to_train(tmp_path, route, flags):
+    path = tmp_path / "ro.db"
+    trained_db(path).close()
+    conn = sqlite_ml.connect(f"file:{path}?{flags}", uri=True, route=route)
+    assert conn.execute(PREDICT).fetchone() == (0.0,)
+    read_only = (
+        "sqml_train: the database is read-only (opened with mode=ro or immutable=1, or a "
+        "read-only file); this function writes to it"
+    )
+    with pytest.raises(sqlite3.OperationalError) as raised:
+        conn.execute("SELECT sqml_train('iris', 'classification', 'knn', 'dataset_iris', 'target')")
+    assert str(raised.value) == read_only
+
+
+@pytest.mark.skipif(not CAN_LOAD, reason="SQLITE_DIRECTONLY is set by the extension")
+def test_an_untrusted_view_or_trigger_cannot_train(tmp_path):
+    path = tmp_path / "untrusted.db"
+    trained_db(path, "extension").close()
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "CREATE VIEW innocent AS SELECT sqml_train('x', 'regression', 'ridge', "
+            "'dataset_diabetes', 'target') AS surprise"
+        )
+        conn.execute("CREATE TABLE log (x)")
+        conn.execute(
+            "CREATE TRIGGER on_log AFTER INSERT ON log BEGIN "
+            "SELECT sqml_load_dataset('wine', 'dataset_iris'); END"
+        )
+    conn = sqlite_ml.connect(path, route="extension")
+    for sql in ("SELECT * FROM innocent", "INSERT INTO log VALUES (1)"):
+        with pytest.raises(
+            sqlite3.OperationalError, match=r"unsafe use of sqml_(train|load_dataset)\(\)"
+        ):
+            conn.execute(sql)
+    assert conn.execute("SELECT count(*) FROM sqml_runs").fetchone() == (2,)
+    assert conn.execute("SELECT count(*) FROM dataset_iris").fetchone() == (150,)
+    # Predictions read only: a view may use them.
+    conn.execute(f"CREATE TEMP VIEW guess AS {PREDICT} AS p")
+    assert conn.execute("SELECT p FROM guess").fetchone() == (0.0,)
