@@ -22,7 +22,7 @@ WORKER = """
 import sys, sqlite_ml
 path, route, experiment, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 conn = sqlite_ml.connect(path, route=route, timeout=5.0)
-algorithms = ["dummy", "knn", "ridge", "decision_tree", "logistic_regression"]
+algorithms = ["random_forest", "knn", "gradient_boosting", "dummy", "logistic_regression"]
 row = '[5.1, 3.5, 1.4, 0.2]'
 for i in range(count):
     sqlite_ml.train(conn, experiment, "classification", algorithms[i % len(algorithms)],
@@ -74,7 +74,7 @@ def test_five_writers_and_a_reader_on_one_wal_database(tmp_path, route):
     while any(w.poll() is None for w in workers):
         invariants(reader)
         looks += 1
-        time.sleep(0.01)
+        time.sleep(0.001)
     for worker in workers:
         out, err = worker.communicate(timeout=300)
         assert worker.returncode == 0, err

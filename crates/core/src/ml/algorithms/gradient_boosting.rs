@@ -1,34 +1,31 @@
 //! `gradient_boosting`: 100 trees of depth 3, learning rate 0.1, as
-//! scikit-learn's GradientBoosting defaults. Regression uses smartcore's
-//! XGRegressor (squared error, no leaf penalty, starting from the mean).
-//! Classification, which smartcore does not offer, boosts log-loss with one
-//! tree per class and round (one per round for two classes) and Newton-step
-//! leaf values, on the tree in `boosting_tree.rs`.
+//! scikit-learn's GradientBoosting defaults, on the flat, validated tree in
+//! `boosting_tree.rs`. Regression fits squared error from the mean.
+//! Classification boosts log-loss with one tree per class and round (one per
+//! round for two classes) and Newton-step leaf values. smartcore's
+//! XGRegressor is not used: it offers squared error only, and keeps its
+//! trees as nested boxes, which a crafted blob could nest deep enough to
+//! overflow the stack while decoding.
 
 use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
-use smartcore::linalg::basic::matrix::DenseMatrix;
-use smartcore::xgboost::xgb_regressor::{XGRegressor, XGRegressorParameters};
 
 use super::boosting_tree::{Presorted, Tree};
-use super::smartcore_util::{dense, failed};
 use super::{decode, encode, AlgorithmSpec, Fitted, Target};
-use crate::ml::{split::SEED, Task};
+use crate::ml::Task;
 use crate::Error;
 
 const ROUNDS: usize = 100;
 const LEARNING_RATE: f64 = 0.1;
 const DEPTH: usize = 3;
 
-type Boosted = XGRegressor<f64, f64, DenseMatrix<f64>, Vec<f64>>;
-
 pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "gradient_boosting",
     task: Task::Regression,
-    library: "smartcore",
-    estimator: "smartcore XGRegressor, 100 trees of depth 3, learning rate 0.1",
+    library: "sqlite-ml",
+    estimator: "squared-error boosting, 100 trees of depth 3, learning rate 0.1",
     fit: fit_regressor,
-    decode: |bytes| Ok(Box::new(decode::<Regressor>(bytes)?)),
+    decode: decode_regressor,
 };
 
 pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
@@ -41,11 +38,21 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
 };
 
 #[derive(Serialize, Deserialize)]
-struct Regressor(Boosted);
+struct Regressor {
+    n_features: usize,
+    initial: f64,
+    trees: Vec<Tree>,
+}
 
 impl Fitted for Regressor {
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<f64>, Error> {
-        self.0.predict(&dense(x)?).map_err(failed)
+        Ok(x.rows()
+            .into_iter()
+            .map(|row| {
+                let boost: f64 = self.trees.iter().map(|t| t.predict_row(|j| row[j])).sum();
+                self.initial + LEARNING_RATE * boost
+            })
+            .collect())
     }
 
     fn encode(&self) -> Result<Vec<u8>, Error> {
@@ -53,19 +60,41 @@ impl Fitted for Regressor {
     }
 }
 
+fn decode_regressor(bytes: &[u8]) -> Result<Box<dyn Fitted>, Error> {
+    let model: Regressor = decode(bytes)?;
+    let sound = model.initial.is_finite()
+        && model
+            .trees
+            .iter()
+            .all(|t| t.is_well_formed() && t.uses_features_below(model.n_features));
+    if !sound {
+        return Err(Error::Model("gradient boosting trees are malformed".into()));
+    }
+    Ok(Box::new(model))
+}
+
 fn fit_regressor(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error> {
-    let y = y.values()?.to_vec();
-    let mean = y.iter().sum::<f64>() / y.len() as f64;
-    let params = XGRegressorParameters::default()
-        .with_n_estimators(ROUNDS)
-        .with_learning_rate(LEARNING_RATE)
-        .with_max_depth(DEPTH as u16)
-        .with_lambda(0.0)
-        .with_base_score(mean)
-        .with_seed(SEED);
-    Ok(Box::new(Regressor(
-        Boosted::fit(&dense(x)?, &y, params).map_err(failed)?,
-    )))
+    let y = y.values()?;
+    let n = y.len();
+    let initial = y.iter().sum::<f64>() / n as f64;
+    let presorted = Presorted::new(x);
+    let mut predicted = vec![initial; n];
+    let mut trees = Vec::with_capacity(ROUNDS);
+    for _ in 0..ROUNDS {
+        let residual: Vec<f64> = y.iter().zip(&predicted).map(|(t, p)| t - p).collect();
+        let mean =
+            |rows: &[usize]| rows.iter().map(|&r| residual[r]).sum::<f64>() / rows.len() as f64;
+        let tree = Tree::fit(x, &presorted, &residual, DEPTH, mean);
+        for (r, row) in x.rows().into_iter().enumerate() {
+            predicted[r] += LEARNING_RATE * tree.predict_row(|j| row[j]);
+        }
+        trees.push(tree);
+    }
+    Ok(Box::new(Regressor {
+        n_features: x.ncols(),
+        initial,
+        trees,
+    }))
 }
 
 #[derive(Serialize, Deserialize)]
