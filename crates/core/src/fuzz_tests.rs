@@ -7,12 +7,9 @@
 //! blob format). Mutations flip bits, overwrite, truncate, insert and splice
 //! bytes; half the time the checksum is recomputed so that hostile bytes
 //! reach the payload decoders.
-//!
-//! Not for the algorithms built on smartcore's decision trees: their node
-//! indices are private to smartcore, and a blob altered behind its checksum
-//! can give a tree a cycle that makes prediction loop forever (found by this
-//! fuzzer; see ROBUSTNESS.md). Their seeds get checksum-breaking mutations
-//! only, which the checksum always catches.
+//! This fuzzer found that a blob altered behind its checksum could give a
+//! smartcore tree a cycle that made prediction loop forever; decoding now
+//! checks every tree's links (`tree_links.rs`).
 //!
 //! An input that aborts the process (a stack overflow cannot be caught) is
 //! found with SQML_FUZZ_TRACE=1: each input's seed is printed and the last
@@ -101,21 +98,7 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-/// Seeds whose payload holds smartcore decision trees (see the module note).
-const UNGUARDED_TREES: [&str; 4] = ["decision_tree", "random_forest", "bagging", "ada_boost"];
-
-fn checksum_may_be_fixed(seed: &str) -> bool {
-    !UNGUARDED_TREES
-        .iter()
-        .any(|name| seed.ends_with(&format!("-{name}.sqml")))
-}
-
-fn mutate(
-    rng: &mut ChaCha8Rng,
-    seeds: &[(String, Vec<u8>)],
-    blob: &[u8],
-    fix_checksum: bool,
-) -> Vec<u8> {
+fn mutate(rng: &mut ChaCha8Rng, seeds: &[(String, Vec<u8>)], blob: &[u8]) -> Vec<u8> {
     let mut out = blob.to_vec();
     for _ in 0..rng.random_range(1..4) {
         let len = out.len().max(1);
@@ -155,7 +138,7 @@ fn mutate(
             }
         }
     }
-    if fix_checksum && rng.random_bool(0.5) && out.len() >= 4 {
+    if rng.random_bool(0.5) && out.len() >= 4 {
         let body = out.len() - 4;
         let checksum = crc32fast::hash(&out[..body]).to_le_bytes();
         out[body..].copy_from_slice(&checksum);
@@ -177,19 +160,22 @@ fn mutated_blobs_are_refused_or_predict_without_panicking() {
     let seeds = seeds();
     let mut rng = ChaCha8Rng::seed_from_u64(0x5eed);
     let (mut refused, mut loaded, mut panicked) = (0usize, 0usize, Vec::new());
-    let mut inconsistent = 0usize;
+    let (mut inconsistent, mut bad_links) = (0usize, 0usize);
     let quiet = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     for i in 0..iterations() {
         let seed = &seeds[i % seeds.len()];
-        let blob = mutate(&mut rng, &seeds, &seed.1, checksum_may_be_fixed(&seed.0));
+        let blob = mutate(&mut rng, &seeds, &seed.1);
         if std::env::var_os("SQML_FUZZ_TRACE").is_some() {
             eprintln!("{i} {}", seed.0);
             std::fs::write(std::env::temp_dir().join("sqml-fuzz-last.sqml"), &blob).unwrap();
         }
         let outcome = catch_unwind(AssertUnwindSafe(|| match Model::from_blob(&blob) {
             Err(e) => {
-                if e.to_string().contains("inconsistent") {
+                let message = e.to_string();
+                if message.contains("links are inconsistent") {
+                    bad_links += 1;
+                } else if message.contains("inconsistent") {
                     inconsistent += 1;
                 }
                 false
@@ -208,8 +194,8 @@ fn mutated_blobs_are_refused_or_predict_without_panicking() {
     }
     std::panic::set_hook(quiet);
     eprintln!(
-        "blob fuzz: {} executions, {refused} refused ({inconsistent} of them by the probe \
-         prediction), {loaded} loaded and predicted, {} panics escaped",
+        "blob fuzz: {} executions, {refused} refused ({bad_links} of them for tree links, \
+         {inconsistent} by the probe prediction), {loaded} loaded and predicted, {} panics escaped",
         refused + loaded + panicked.len(),
         panicked.len()
     );
