@@ -192,6 +192,10 @@ ERRORS = [
         "SELECT sqml_train('e', 'regression', 'ridge', 'dataset_iris UNION ALL SELECT 1', 'target')",
         "sqml_train: unknown table or view 'dataset_iris UNION ALL SELECT 1'",
     ),
+    (
+        "SELECT sqml_train('e', 'regression', 'ridge', 'dataset_iris WHERE 0', 'target')",
+        "sqml_train: unknown table or view 'dataset_iris WHERE 0'",
+    ),
     ("SELECT sqml_predict('nobody', '[1, 2, 3, 4]')", "sqml_predict: unknown experiment 'nobody'"),
     (
         "SELECT sqml_predict('Iris prediction', '[1, 2, 3]')",
