@@ -1,0 +1,198 @@
+"""Prediction speed side by side with the reference implementation.
+
+    benchmarks/speed.sh        # makes the environments, runs this, writes BENCHMARKS.md
+
+Cases (issue "Speed" 1-3), on tables made by scikit-learn's
+make_classification / make_regression (n_features=20, random_state=0):
+
+1. row-wise `sqml_predict(e, json_object(...))` over every row, for
+   logistic_regression and linear_regression; floor: the same
+   `json_object(...)` without the prediction;
+2. positional `sqml_predict(e, f1, ..., f20)`; floor: `abs(f1) + ... + abs(f20)`;
+3. `sqml_predict_batch(e, json_group_array(json_object(...)))`; floor:
+   `length(json_group_array(json_object(...)))`.
+
+Each timing is the median of RUNS runs, the sides alternated within each
+run. The reference unpickles its model for every row, so its row-wise case
+runs on the first REFERENCE_ROWS rows and is compared by throughput.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+FEATURES = [f"f{i}" for i in range(1, 21)]
+OBJECT = "json_object(" + ", ".join(f"'{f}', {f}" for f in FEATURES) + ")"
+POSITIONAL = ", ".join(FEATURES)
+ABS = " + ".join(f"abs({f})" for f in FEATURES)
+
+
+def timed(python: str, side: str, database: Path, sql: str) -> float:
+    done = subprocess.run(
+        [python, str(HERE / "speed_worker.py"), side, str(database), sql],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{side} failed on {sql[:80]}...: {done.stderr or done.stdout}")
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, required=True, help="folder with the .db files")
+    parser.add_argument("--reference-python", required=True)
+    parser.add_argument("--extension-python", required=True)
+    parser.add_argument("--functions-python", required=True)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--reference-rows", type=int, default=2_000)
+    parser.add_argument("--out", type=Path, default=HERE.parent / "BENCHMARKS.md")
+    args = parser.parse_args()
+    pythons = {
+        "reference": args.reference_python,
+        "extension": args.extension_python,
+        "functions": args.functions_python,
+        "floor": args.extension_python,
+    }
+    cases = []
+    for task, algorithm in (
+        ("classification", "logistic_regression"),
+        ("regression", "linear_regression"),
+    ):
+        ours = args.data / f"{task}-ours.db"
+        theirs = args.data / f"{task}-reference.db"
+        limit = f"(SELECT * FROM t LIMIT {args.reference_rows})"
+        cases += [
+            (
+                f"1. row-wise, {algorithm}",
+                {
+                    "reference": (
+                        theirs,
+                        f"SELECT count(sqml_predict('e', {OBJECT})) FROM {limit}",
+                        args.reference_rows,
+                    ),
+                    "extension": (
+                        ours,
+                        f"SELECT count(sqml_predict('e', {OBJECT})) FROM t",
+                        args.rows,
+                    ),
+                    "functions": (
+                        ours,
+                        f"SELECT count(sqml_predict('e', {OBJECT})) FROM t",
+                        args.rows,
+                    ),
+                    "floor": (ours, f"SELECT count({OBJECT}) FROM t", args.rows),
+                },
+            ),
+            (
+                f"2. positional, {algorithm}",
+                {
+                    "extension": (
+                        ours,
+                        f"SELECT count(sqml_predict('e', {POSITIONAL})) FROM t",
+                        args.rows,
+                    ),
+                    "functions": (
+                        ours,
+                        f"SELECT count(sqml_predict('e', {POSITIONAL})) FROM t",
+                        args.rows,
+                    ),
+                    "floor": (ours, f"SELECT count({ABS}) FROM t", args.rows),
+                },
+            ),
+            (
+                f"3. batch, {algorithm}",
+                {
+                    "reference": (
+                        theirs,
+                        f"SELECT length(sqml_predict_batch('e', json_group_array({OBJECT}))) FROM t",
+                        args.rows,
+                    ),
+                    "extension": (
+                        ours,
+                        f"SELECT length(sqml_predict_batch('e', json_group_array({OBJECT}))) FROM t",
+                        args.rows,
+                    ),
+                    "functions": (
+                        ours,
+                        f"SELECT length(sqml_predict_batch('e', json_group_array({OBJECT}))) FROM t",
+                        args.rows,
+                    ),
+                    "floor": (ours, f"SELECT length(json_group_array({OBJECT})) FROM t", args.rows),
+                },
+            ),
+        ]
+    results = []
+    for name, sides in cases:
+        times = {side: [] for side in sides}
+        for _ in range(args.runs):
+            for side, (database, sql, _) in sides.items():
+                times[side].append(timed(pythons[side], side, database, sql))
+        medians = {side: statistics.median(values) for side, values in times.items()}
+        rates = {side: sides[side][2] / medians[side] for side in sides}
+        results.append((name, medians, rates))
+        print(name, {s: round(m, 3) for s, m in medians.items()}, file=sys.stderr)
+    write(args, results)
+    return 0
+
+
+def write(args, results) -> None:
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Written by `benchmarks/speed.sh` on {time.strftime('%Y-%m-%d')}, {platform.machine()}, "
+        f"{platform.system()} {platform.release()}, 2 cores; {args.rows:,} rows of 20 features, "
+        f"median of {args.runs} runs with the sides alternated.",
+        "Sides: `reference` is sqlite-ml 0.1.2 with scikit-learn 1.5.2 in its own virtualenv; "
+        "`extension` is sqlite-ml's loadable extension in Debian's python3; `functions` is "
+        "`sqlite_ml.connect()` on the default python3 (no extension loading); `floor` is plain "
+        "SQLite running the same query shape without the prediction.",
+        f"The reference's row-wise case runs on its first {args.reference_rows:,} rows (it unpickles "
+        "its model for every row); all sides are compared by throughput.",
+        "",
+        "## Prediction (cases 1-3)",
+        "",
+        "| case | side | median s | rows/s | time per row / floor's | throughput / reference |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for name, medians, rates in results:
+        for side in medians:
+            floor = (
+                medians[side] / medians["floor"] if side != "floor" and "floor" in medians else None
+            )
+            versus = (
+                rates[side] / rates["reference"]
+                if "reference" in rates and side != "reference"
+                else None
+            )
+            lines.append(
+                f"| {name} | {side} | {medians[side]:.3f} | {rates[side]:,.0f} | "
+                f"{'' if floor is None else f'{floor:.2f}x'} | {'' if versus is None else f'{versus:,.0f}x'} |"
+            )
+    lines += [
+        "",
+        'Targets (issue "Speed"): row-wise >= 100x the reference\'s throughput and at most',
+        "2x the floor through the extension; positional at most 2x the floor; batch at most 1.5x",
+        "the floor and >= 3x the reference.",
+        "",
+    ]
+    notes = HERE / "BENCHMARKS.notes.md"
+    if notes.exists():
+        lines.append(notes.read_text().rstrip())
+        lines.append("")
+    args.out.write_text("\n".join(lines))
+    print(json.dumps({"written": str(args.out)}), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
