@@ -2,7 +2,7 @@
 //! tables of the user's database, laid out as sqlite-ml 0.1.2 lays them out.
 
 use crate::port::query_optional;
-use crate::sql::in_savepoint;
+use crate::sql::in_write_transaction;
 use crate::{Arg, Db, Error, Value};
 
 const SCHEMA: &[&str] = &[
@@ -85,7 +85,7 @@ pub fn ensure(db: &mut dyn Db) -> Result<(), Error> {
 /// lock) it does nothing: prediction still works, and training creates the
 /// catalog itself.
 pub fn ensure_on_load(db: &mut dyn Db) {
-    let _ = in_savepoint(db, ensure);
+    let _ = in_write_transaction(db, ensure);
 }
 
 pub struct Experiment {
@@ -137,7 +137,7 @@ pub struct Recorded {
 /// Records a training in one savepoint, deploying the model when it is the
 /// experiment's first or its score beats the active deployment's.
 pub fn record(db: &mut dyn Db, run: NewRun<'_>) -> Result<Recorded, Error> {
-    in_savepoint(db, |db| {
+    in_write_transaction(db, |db| {
         ensure(db)?;
         let experiment_id = match find_experiment(db, run.experiment)? {
             Some(existing) if existing.prediction_type != run.prediction_type => {

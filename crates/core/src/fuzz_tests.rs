@@ -18,7 +18,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 
-use ndarray::{Array2, Axis};
+use ndarray::Array2;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -26,8 +26,8 @@ use crate::functions::fuzz_access::{fast_row, thorough_row};
 use crate::ml::algorithms::{AlgorithmSpec, ALGORITHMS};
 use crate::ml::model::Model;
 use crate::ml::split::SplitStrategy;
-use crate::ml::training::{fit, TargetColumn, TrainingData};
-use crate::ml::{Label, Task};
+use crate::ml::training::{bundled, fit, TrainingData};
+use crate::ml::Task;
 
 fn iterations() -> usize {
     std::env::var("SQML_FUZZ_ITERATIONS")
@@ -48,23 +48,7 @@ fn small_data(task: Task) -> TrainingData {
     } else {
         "iris"
     };
-    let data = crate::datasets::find(name).unwrap().read().unwrap();
-    let width = data.feature_names.len() + 1;
-    let n = data.rows();
-    let all = Array2::from_shape_vec((n, width), data.values).unwrap();
-    let rows: Vec<usize> = (0..n).step_by(3).collect();
-    let all = all.select(Axis(0), &rows);
-    let x = all.slice(ndarray::s![.., ..width - 1]).to_owned();
-    let y = all.column(width - 1).to_vec();
-    let target = match task {
-        Task::Regression => TargetColumn::Values(y),
-        Task::Classification => TargetColumn::Labels(y.into_iter().map(Label::Real).collect()),
-    };
-    TrainingData {
-        feature_names: data.feature_names,
-        x,
-        target,
-    }
+    bundled(name, task, 3)
 }
 
 fn seed_name(spec: &AlgorithmSpec) -> String {

@@ -83,7 +83,7 @@ pub fn has_table(db: &mut dyn Db, name: &str) -> Result<bool, Error> {
 /// with a stale snapshot) and commits it. Inside the caller's transaction it
 /// uses a savepoint: released on success, rolled back to on failure, leaving
 /// the caller's own changes as they were.
-pub fn in_savepoint<T>(
+pub fn in_write_transaction<T>(
     db: &mut dyn Db,
     body: impl FnOnce(&mut dyn Db) -> Result<T, Error>,
 ) -> Result<T, Error> {

@@ -4,7 +4,7 @@ use serde_json::json;
 
 use super::args::{optional_text, text};
 use crate::datasets;
-use crate::sql::{find_relation, in_savepoint, quote};
+use crate::sql::{find_relation, in_write_transaction, quote};
 use crate::{Arg, Db, Error, Value};
 
 pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
@@ -14,7 +14,7 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
     let table = optional_text(args, 1, "table")?.unwrap_or(&default_table);
     check_table_name(table)?;
     let data = spec.read()?;
-    in_savepoint(db, |db| {
+    in_write_transaction(db, |db| {
         if let Some(existing) = find_relation(db, table)? {
             if existing.kind != "table" {
                 return Err(Error::InvalidArgument(format!(

@@ -51,8 +51,8 @@ impl Label {
     }
 }
 
-/// The distinct labels of a classification target, in order of first appearance
-/// sorted the way SQLite sorts them (numbers before text), and each row's index.
+/// The distinct labels of a classification target, sorted the way SQLite
+/// sorts them (numbers before text); a label's position is its class index.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Classes {
     pub labels: Vec<Label>,

@@ -5,9 +5,8 @@ use ndarray::{Array2, Axis};
 use super::algorithms::{AlgorithmSpec, ALGORITHMS};
 use super::model::Model;
 use super::split::SplitStrategy;
-use super::training::{fit, TargetColumn, TrainingData};
-use super::{Label, Task};
-use crate::datasets;
+use super::training::{bundled, fit, TrainingData};
+use super::Task;
 use crate::Value;
 
 fn dataset(task: Task) -> TrainingData {
@@ -16,20 +15,7 @@ fn dataset(task: Task) -> TrainingData {
     } else {
         "wine"
     };
-    let data = datasets::find(name).unwrap().read().unwrap();
-    let width = data.feature_names.len() + 1;
-    let all = Array2::from_shape_vec((data.rows(), width), data.values).unwrap();
-    let x = all.slice(ndarray::s![.., ..width - 1]).to_owned();
-    let y = all.column(width - 1).to_vec();
-    let target = match task {
-        Task::Regression => TargetColumn::Values(y),
-        Task::Classification => TargetColumn::Labels(y.into_iter().map(Label::Real).collect()),
-    };
-    TrainingData {
-        feature_names: data.feature_names,
-        x,
-        target,
-    }
+    bundled(name, task, 1)
 }
 
 fn trained(spec: &AlgorithmSpec) -> (Model, Array2<f64>) {

@@ -55,28 +55,35 @@ pub fn read(
     let mut numbers = Vec::new();
     let mut labels = Vec::new();
     let mut row_number = 0usize;
+    // The column a NULL stopped the read in, so that its NULLs can be counted.
+    let mut null_in: Option<&str> = None;
     let read = db.query(&sql, &[], &mut |row| {
         row_number += 1;
         for (i, arg) in row[..width].iter().enumerate() {
+            let column = feature_names[i].as_str();
             values.push(
                 number(arg)
-                    .ok_or_else(|| bad_value(&feature_names[i], row_number, arg, "features"))?,
+                    .ok_or_else(|| bad_value(&mut null_in, column, row_number, arg, "features"))?,
             );
         }
-        let target_value = &row[width];
+        let arg = &row[width];
         match task {
-            Task::Regression => numbers.push(number(target_value).ok_or_else(|| {
-                bad_value(target, row_number, target_value, "regression targets")
+            Task::Regression => numbers.push(number(arg).ok_or_else(|| {
+                bad_value(&mut null_in, target, row_number, arg, "regression targets")
             })?),
-            Task::Classification => labels.push(
-                Label::from_arg(target_value)
-                    .ok_or_else(|| bad_value(target, row_number, target_value, "class labels"))?,
-            ),
+            Task::Classification => {
+                labels.push(Label::from_arg(arg).ok_or_else(|| {
+                    bad_value(&mut null_in, target, row_number, arg, "class labels")
+                })?)
+            }
         }
         Ok(())
     });
     if let Err(err) = read {
-        return Err(with_null_count(db, relation, err));
+        return Err(match null_in {
+            Some(column) => null_count(db, relation, column).unwrap_or(err),
+            None => err,
+        });
     }
     let rows = values.len() / width;
     let x = Array2::from_shape_vec((rows, width), values).map_err(|e| Error::Sql(e.to_string()))?;
@@ -93,31 +100,19 @@ pub fn read(
 
 /// A NULL is reported with how many the column holds, so that one query
 /// tells the user the size of the problem.
-fn with_null_count(db: &mut dyn Db, relation: &Relation, err: Error) -> Error {
-    let Error::InvalidArgument(message) = &err else {
-        return err;
-    };
-    let Some(column) = message
-        .strip_prefix("column '")
-        .and_then(|m| m.split("' holds NULL").next())
-    else {
-        return err;
-    };
-    if !message.contains("' holds NULL") {
-        return err;
-    }
+fn null_count(db: &mut dyn Db, relation: &Relation, column: &str) -> Option<Error> {
     let sql = format!(
         "SELECT count(*) FROM {} WHERE {} IS NULL",
         relation.qualified(),
         quote(column)
     );
     match crate::port::query_scalar(db, &sql, &[]) {
-        Ok(crate::Value::Integer(count)) => Error::InvalidArgument(format!(
+        Ok(crate::Value::Integer(count)) => Some(Error::InvalidArgument(format!(
             "column '{column}' holds {count} NULL value{}; training needs a value in every row \
              (filter them out with a view, or fill them in)",
             if count == 1 { "" } else { "s" }
-        )),
-        _ => err,
+        ))),
+        _ => None,
     }
 }
 
@@ -129,7 +124,18 @@ fn number(arg: &Arg<'_>) -> Option<f64> {
     }
 }
 
-fn bad_value(column: &str, row: usize, arg: &Arg<'_>, what: &str) -> Error {
+/// The error for a value that cannot be used; a NULL's column is kept in
+/// `null_in` so that the caller can count that column's NULLs.
+fn bad_value<'c>(
+    null_in: &mut Option<&'c str>,
+    column: &'c str,
+    row: usize,
+    arg: &Arg<'_>,
+    what: &str,
+) -> Error {
+    if *arg == Arg::Null {
+        *null_in = Some(column);
+    }
     let shown = match arg {
         Arg::Null => "NULL".to_string(),
         Arg::Text(t) => format!("text '{}'", t.chars().take(40).collect::<String>()),
@@ -241,4 +247,26 @@ pub fn fit(
     };
     let model = Model::new(rand::random(), header, estimator);
     Ok(Outcome { model, metrics })
+}
+
+/// A bundled dataset as training data (every `step`-th row), for the tests.
+#[cfg(test)]
+pub fn bundled(name: &str, task: Task, step: usize) -> TrainingData {
+    let data = crate::datasets::find(name).unwrap().read().unwrap();
+    let width = data.feature_names.len() + 1;
+    let n = data.rows();
+    let all = Array2::from_shape_vec((n, width), data.values).unwrap();
+    let rows: Vec<usize> = (0..n).step_by(step).collect();
+    let all = all.select(Axis(0), &rows);
+    let x = all.slice(ndarray::s![.., ..width - 1]).to_owned();
+    let y = all.column(width - 1).to_vec();
+    let target = match task {
+        Task::Regression => TargetColumn::Values(y),
+        Task::Classification => TargetColumn::Labels(y.into_iter().map(Label::Real).collect()),
+    };
+    TrainingData {
+        feature_names: data.feature_names,
+        x,
+        target,
+    }
 }

@@ -2,7 +2,7 @@
 
 use ndarray::ArrayView2;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use smartcore::api::Predictor;
 use smartcore::error::Failed;
 use smartcore::linalg::basic::matrix::DenseMatrix;
@@ -37,7 +37,6 @@ pub fn class_targets(y: &[usize]) -> Vec<i32> {
     y.iter().map(|&c| c as i32).collect()
 }
 
-#[derive(Serialize, Deserialize)]
 pub struct Regressor<M>(pub M);
 
 impl<M> Fitted for Regressor<M>
@@ -60,7 +59,6 @@ where
     Ok(Box::new(Regressor(decode::<M>(bytes)?)))
 }
 
-#[derive(Serialize, Deserialize)]
 pub struct Classifier<M>(pub M);
 
 impl<M> Fitted for Classifier<M>
