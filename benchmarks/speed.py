@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from report import machine, write_section
 
 HERE = Path(__file__).resolve().parent
 FEATURES = [f"f{i}" for i in range(1, 21)]
@@ -44,7 +44,7 @@ def timed(python: str, side: str, database: Path, sql: str) -> float:
     )
     if done.returncode != 0:
         raise SystemExit(f"{side} failed on {sql[:80]}...: {done.stderr or done.stdout}")
-    return float(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])["seconds"]
 
 
 def main() -> int:
@@ -56,7 +56,9 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--reference-rows", type=int, default=2_000)
-    parser.add_argument("--out", type=Path, default=HERE.parent / "BENCHMARKS.md")
+    parser.add_argument(
+        "--cases", nargs="*", default=["row-wise", "positional", "batch"], help="which cases to run"
+    )
     args = parser.parse_args()
     pythons = {
         "reference": args.reference_python,
@@ -69,8 +71,8 @@ def main() -> int:
         ("classification", "logistic_regression"),
         ("regression", "linear_regression"),
     ):
-        ours = args.data / f"{task}-ours.db"
-        theirs = args.data / f"{task}-reference.db"
+        ours = args.data / str(args.rows) / f"{task}-ours.db"
+        theirs = args.data / str(args.rows) / f"{task}-reference.db"
         limit = f"(SELECT * FROM t LIMIT {args.reference_rows})"
         cases += [
             (
@@ -132,6 +134,7 @@ def main() -> int:
                 },
             ),
         ]
+    cases = [c for c in cases if any(f". {kind}," in c[0] for kind in args.cases)]
     results = []
     for name, sides in cases:
         times = {side: [] for side in sides}
@@ -148,19 +151,8 @@ def main() -> int:
 
 def write(args, results) -> None:
     lines = [
-        "# Benchmarks",
-        "",
-        f"Written by `benchmarks/speed.sh` on {time.strftime('%Y-%m-%d')}, {platform.machine()}, "
-        f"{platform.system()} {platform.release()}, 2 cores; {args.rows:,} rows of 20 features, "
+        f"Written by `benchmarks/speed.py` on {machine()}; {args.rows:,} rows of 20 features, "
         f"median of {args.runs} runs with the sides alternated.",
-        "Sides: `reference` is sqlite-ml 0.1.2 with scikit-learn 1.5.2 in its own virtualenv; "
-        "`extension` is sqlite-ml's loadable extension in Debian's python3; `functions` is "
-        "`sqlite_ml.connect()` on the default python3 (no extension loading); `floor` is plain "
-        "SQLite running the same query shape without the prediction.",
-        f"The reference's row-wise case runs on its first {args.reference_rows:,} rows (it unpickles "
-        "its model for every row); all sides are compared by throughput.",
-        "",
-        "## Prediction (cases 1-3)",
         "",
         "| case | side | median s | rows/s | time per row / floor's | throughput / reference |",
         "| --- | --- | ---: | ---: | ---: | ---: |",
@@ -179,19 +171,9 @@ def write(args, results) -> None:
                 f"| {name} | {side} | {medians[side]:.3f} | {rates[side]:,.0f} | "
                 f"{'' if floor is None else f'{floor:.2f}x'} | {'' if versus is None else f'{versus:,.0f}x'} |"
             )
-    lines += [
-        "",
-        'Targets (issue "Speed"): row-wise >= 100x the reference\'s throughput and at most',
-        "2x the floor through the extension; positional at most 2x the floor; batch at most 1.5x",
-        "the floor and >= 3x the reference.",
-        "",
-    ]
-    notes = HERE / "BENCHMARKS.notes.md"
-    if notes.exists():
-        lines.append(notes.read_text().rstrip())
-        lines.append("")
-    args.out.write_text("\n".join(lines))
-    print(json.dumps({"written": str(args.out)}), file=sys.stderr)
+    write_section(
+        "prediction" if args.rows == 100_000 else f"prediction-{args.rows}", "\n".join(lines)
+    )
 
 
 if __name__ == "__main__":

@@ -8,8 +8,8 @@
 //! bytes; half the time the checksum is recomputed so that hostile bytes
 //! reach the payload decoders.
 //! This fuzzer found that a blob altered behind its checksum could give a
-//! smartcore tree a cycle that made prediction loop forever; decoding now
-//! checks every tree's links (`tree_links.rs`).
+//! smartcore tree a cycle that made prediction loop forever; the trees are
+//! now our own, flat, and checked on decoding (`Tree::check`).
 //!
 //! An input that aborts the process (a stack overflow cannot be caught) is
 //! found with SQML_FUZZ_TRACE=1: each input's seed is printed and the last

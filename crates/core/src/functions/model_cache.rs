@@ -37,7 +37,7 @@ fn lookup(db: &mut dyn Db, experiment: &str) -> Result<Arc<Model>, Error> {
         .map_err(|e| Error::Model(format!("model {id} of experiment '{experiment}': {e}")))?;
     if version != FORMAT_VERSION {
         return Err(Error::Model(format!(
-            "model {id} of experiment '{experiment}' has format version {version}; this build reads version {FORMAT_VERSION}"
+            "model {id} of experiment '{experiment}' has format version {version}; this build reads version {FORMAT_VERSION}; train the experiment again"
         )));
     }
     let mut cache = CACHE

@@ -19,7 +19,8 @@ use super::{Classes, Task};
 use crate::{Error, Value};
 
 const MAGIC: &[u8; 8] = b"SQMLMDL\0";
-pub const FORMAT_VERSION: u16 = 1;
+/// 2: trees are sqlite-ml's own (`tree.rs`), no longer smartcore's.
+pub const FORMAT_VERSION: u16 = 2;
 /// Bytes before the header: magic, version and model id.
 pub const PREFIX_LEN: usize = 8 + 2 + 16;
 

@@ -1,17 +1,15 @@
-//! `ada_boost`: boosting over small decision trees. Regression is AdaBoost.R2
-//! (50 trees of depth 3, linear loss, weighted median), classification is
-//! SAMME (50 stumps). Each tree learns from a sample drawn by the boosting
-//! weights, as scikit-learn's AdaBoostRegressor does: smartcore's trees take
-//! no sample weights.
+//! `ada_boost`: boosting over small CART trees. Regression is AdaBoost.R2
+//! (50 trees of depth 3, linear loss, weighted median), each tree learning
+//! from a sample drawn by the boosting weights, as scikit-learn's
+//! AdaBoostRegressor does; classification is SAMME over 50 stumps fitted
+//! with the boosting weights as sample weights.
 
-use ndarray::{ArrayView2, Axis};
+use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
-use smartcore::tree::decision_tree_classifier::DecisionTreeClassifierParameters;
-use smartcore::tree::decision_tree_regressor::DecisionTreeRegressorParameters;
 
 use super::sampling::{rng, weighted_bootstrap};
-use super::smartcore_util::{
-    class_targets, dense, failed, smartcore_depth, ClassificationTree, RegressionTree,
+use super::tree::{
+    argmax, is_class, weighted_majority, weighted_mean, Criterion, Growth, Presorted, Tree,
 };
 use super::{decode, encode, AlgorithmSpec, Fitted, Target};
 use crate::ml::{split::SEED, Task};
@@ -22,43 +20,66 @@ const ESTIMATORS: usize = 50;
 pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "ada_boost",
     task: Task::Regression,
-    library: "smartcore",
-    estimator: "AdaBoost.R2 over 50 smartcore DecisionTreeRegressor of depth 3",
+    library: "sqlite-ml",
+    estimator: "AdaBoost.R2 over 50 CART trees of depth 3",
     fit: fit_regressor,
-    decode: |bytes| Ok(Box::new(decode::<Regressor>(bytes)?)),
+    decode: decode_regressor,
 };
 
 pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     name: "ada_boost",
     task: Task::Classification,
-    library: "smartcore",
-    estimator: "SAMME over 50 smartcore DecisionTreeClassifier stumps",
+    library: "sqlite-ml",
+    estimator: "SAMME over 50 CART stumps",
     fit: fit_classifier,
-    decode: |bytes| Ok(Box::new(decode::<Classifier>(bytes)?)),
+    decode: decode_classifier,
 };
 
 #[derive(Serialize, Deserialize)]
 struct Regressor {
-    trees: Vec<RegressionTree>,
+    n_features: usize,
+    trees: Vec<Tree>,
     weights: Vec<f64>,
 }
 
 #[derive(Serialize, Deserialize)]
 struct Classifier {
-    stumps: Vec<ClassificationTree>,
+    n_features: usize,
+    stumps: Vec<Tree>,
     weights: Vec<f64>,
     n_classes: usize,
+}
+
+fn decode_regressor(bytes: &[u8]) -> Result<Box<dyn Fitted>, Error> {
+    let model: Regressor = decode(bytes)?;
+    if model.trees.is_empty() || model.trees.len() != model.weights.len() {
+        return Err(Error::Model(
+            "ada_boost: trees and weights do not match".into(),
+        ));
+    }
+    for tree in &model.trees {
+        tree.check(model.n_features, f64::is_finite)?;
+    }
+    Ok(Box::new(model))
+}
+
+fn decode_classifier(bytes: &[u8]) -> Result<Box<dyn Fitted>, Error> {
+    let model: Classifier = decode(bytes)?;
+    if model.stumps.is_empty() || model.stumps.len() != model.weights.len() {
+        return Err(Error::Model(
+            "ada_boost: stumps and weights do not match".into(),
+        ));
+    }
+    for stump in &model.stumps {
+        stump.check(model.n_features, is_class(model.n_classes))?;
+    }
+    Ok(Box::new(model))
 }
 
 impl Fitted for Regressor {
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<f64>, Error> {
         let rows = x.nrows();
-        let x = dense(x)?;
-        let outputs = self
-            .trees
-            .iter()
-            .map(|t| t.predict(&x).map_err(failed))
-            .collect::<Result<Vec<_>, _>>()?;
+        let outputs: Vec<Vec<f64>> = self.trees.iter().map(|t| t.predict(x)).collect();
         let total: f64 = self.weights.iter().sum();
         Ok((0..rows)
             .map(|r| {
@@ -89,27 +110,15 @@ impl Fitted for Regressor {
 impl Fitted for Classifier {
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<f64>, Error> {
         let rows = x.nrows();
-        let x = dense(x)?;
         let mut scores = vec![vec![0.0; self.n_classes]; rows];
         for (stump, &weight) in self.stumps.iter().zip(&self.weights) {
-            for (row, class) in scores.iter_mut().zip(stump.predict(&x).map_err(failed)?) {
+            for (row, class) in scores.iter_mut().zip(stump.predict(x)) {
                 if let Some(score) = row.get_mut(class as usize) {
                     *score += weight;
                 }
             }
         }
-        Ok(scores
-            .iter()
-            .map(|row| {
-                let mut best = 0;
-                for (class, &score) in row.iter().enumerate() {
-                    if score > row[best] {
-                        best = class;
-                    }
-                }
-                best as f64
-            })
-            .collect())
+        Ok(scores.iter().map(|row| argmax(row) as f64).collect())
     }
 
     fn encode(&self) -> Result<Vec<u8>, Error> {
@@ -120,21 +129,30 @@ impl Fitted for Classifier {
 fn fit_regressor(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error> {
     let y = y.values()?;
     let n = x.nrows();
-    let all = dense(x)?;
+    let presorted = Presorted::new(x);
     let mut sample_weights = vec![1.0 / n as f64; n];
     let mut rng = rng(SEED);
     let (mut trees, mut weights) = (Vec::new(), Vec::new());
+    let growth = Growth {
+        max_depth: Some(3),
+        max_features: None,
+        seed: SEED,
+    };
     for _ in 0..ESTIMATORS {
-        let rows = weighted_bootstrap(&mut rng, &sample_weights);
-        let sample_y: Vec<f64> = rows.iter().map(|&r| y[r]).collect();
-        let params = DecisionTreeRegressorParameters {
-            max_depth: Some(smartcore_depth(3)),
-            seed: Some(SEED),
-            ..Default::default()
-        };
-        let tree = RegressionTree::fit(&dense(x.select(Axis(0), &rows).view())?, &sample_y, params)
-            .map_err(failed)?;
-        let predicted = tree.predict(&all).map_err(failed)?;
+        // The drawn sample as copies per row.
+        let mut copies = vec![0.0; n];
+        for r in weighted_bootstrap(&mut rng, &sample_weights) {
+            copies[r] += 1.0;
+        }
+        let tree = Tree::fit(
+            x,
+            &presorted,
+            Criterion::SquaredError(y),
+            &copies,
+            growth,
+            weighted_mean(y, &copies),
+        );
+        let predicted = tree.predict(x);
         let errors: Vec<f64> = predicted
             .iter()
             .zip(y)
@@ -165,35 +183,35 @@ fn fit_regressor(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitte
         let total: f64 = sample_weights.iter().sum();
         sample_weights.iter_mut().for_each(|w| *w /= total);
     }
-    Ok(Box::new(Regressor { trees, weights }))
+    Ok(Box::new(Regressor {
+        n_features: x.ncols(),
+        trees,
+        weights,
+    }))
 }
 
 fn fit_classifier(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error> {
     let (y, n_classes) = y.classes()?;
     let n = x.nrows();
-    let all = dense(x)?;
+    let presorted = Presorted::new(x);
     let mut sample_weights = vec![1.0 / n as f64; n];
-    let mut rng = rng(SEED);
     let (mut stumps, mut weights) = (Vec::new(), Vec::new());
     let k = n_classes as f64;
+    let growth = Growth {
+        max_depth: Some(1),
+        max_features: None,
+        seed: SEED,
+    };
     for _ in 0..ESTIMATORS {
-        let rows = weighted_bootstrap(&mut rng, &sample_weights);
-        let sample_y: Vec<usize> = rows.iter().map(|&r| y[r]).collect();
-        if sample_y.iter().all(|&c| c == sample_y[0]) {
-            break;
-        }
-        let params = DecisionTreeClassifierParameters {
-            max_depth: Some(smartcore_depth(1)),
-            seed: Some(SEED),
-            ..Default::default()
-        };
-        let stump = ClassificationTree::fit(
-            &dense(x.select(Axis(0), &rows).view())?,
-            &class_targets(&sample_y),
-            params,
-        )
-        .map_err(failed)?;
-        let predicted = stump.predict(&all).map_err(failed)?;
+        let stump = Tree::fit(
+            x,
+            &presorted,
+            Criterion::Gini { y, n_classes },
+            &sample_weights,
+            growth,
+            weighted_majority(y, n_classes, &sample_weights),
+        );
+        let predicted = stump.predict(x);
         let wrong: Vec<bool> = predicted
             .iter()
             .zip(y)
@@ -234,6 +252,7 @@ fn fit_classifier(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitt
         ));
     }
     Ok(Box::new(Classifier {
+        n_features: x.ncols(),
         stumps,
         weights,
         n_classes,

@@ -1,53 +1,30 @@
-//! `decision_tree`: CART trees grown until pure, as scikit-learn's defaults.
+//! `decision_tree`: one CART tree grown until its leaves are pure, as
+//! scikit-learn's defaults (squared error for regression, Gini for classes).
 
-use ndarray::ArrayView2;
-use smartcore::tree::decision_tree_classifier::DecisionTreeClassifierParameters;
-use smartcore::tree::decision_tree_regressor::DecisionTreeRegressorParameters;
+use super::forest::{decode_forest, fit, Settings};
+use super::AlgorithmSpec;
+use crate::ml::Task;
 
-use super::smartcore_util::{
-    class_targets, decode_classifier, decode_regressor, dense, failed, ClassificationTree,
-    Classifier, RegressionTree, Regressor,
+const SETTINGS: Settings = Settings {
+    trees: 1,
+    bootstrap: false,
+    max_features: |features| features,
 };
-use super::{AlgorithmSpec, Fitted, Target};
-use crate::ml::{split::SEED, Task};
-use crate::Error;
 
 pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "decision_tree",
     task: Task::Regression,
-    library: "smartcore",
-    estimator: "smartcore DecisionTreeRegressor, no depth limit",
-    fit: fit_regressor,
-    decode: decode_regressor::<RegressionTree>,
+    library: "sqlite-ml",
+    estimator: "CART, squared error, no depth limit",
+    fit: |x, y| fit(x, y, &SETTINGS),
+    decode: decode_forest,
 };
 
 pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     name: "decision_tree",
     task: Task::Classification,
-    library: "smartcore",
-    estimator: "smartcore DecisionTreeClassifier, gini, no depth limit",
-    fit: fit_classifier,
-    decode: decode_classifier::<ClassificationTree>,
+    library: "sqlite-ml",
+    estimator: "CART, Gini, no depth limit",
+    fit: |x, y| fit(x, y, &SETTINGS),
+    decode: decode_forest,
 };
-
-fn fit_regressor(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error> {
-    let y = y.values()?.to_vec();
-    let params = DecisionTreeRegressorParameters {
-        seed: Some(SEED),
-        ..Default::default()
-    };
-    Ok(Box::new(Regressor(
-        RegressionTree::fit(&dense(x)?, &y, params).map_err(failed)?,
-    )))
-}
-
-fn fit_classifier(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error> {
-    let y = class_targets(y.classes()?.0);
-    let params = DecisionTreeClassifierParameters {
-        seed: Some(SEED),
-        ..Default::default()
-    };
-    Ok(Box::new(Classifier(
-        ClassificationTree::fit(&dense(x)?, &y, params).map_err(failed)?,
-    )))
-}

@@ -1,6 +1,6 @@
 //! `gradient_boosting`: 100 trees of depth 3, learning rate 0.1, as
-//! scikit-learn's GradientBoosting defaults, on the flat, validated tree in
-//! `boosting_tree.rs`. Regression fits squared error from the mean.
+//! scikit-learn's GradientBoosting defaults, on the flat, validated trees of
+//! `tree.rs`. Regression fits squared error from the mean.
 //! Classification boosts log-loss with one tree per class and round (one per
 //! round for two classes) and Newton-step leaf values. smartcore's
 //! XGRegressor is not used: it offers squared error only, and keeps its
@@ -10,14 +10,18 @@
 use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
-use super::boosting_tree::{Presorted, Tree};
+use super::tree::{Criterion, Growth, Presorted, Tree};
 use super::{decode, encode, AlgorithmSpec, Fitted, Target};
 use crate::ml::Task;
 use crate::Error;
 
 const ROUNDS: usize = 100;
 const LEARNING_RATE: f64 = 0.1;
-const DEPTH: usize = 3;
+const GROWTH: Growth = Growth {
+    max_depth: Some(3),
+    max_features: None,
+    seed: 0,
+};
 
 pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "gradient_boosting",
@@ -62,13 +66,13 @@ impl Fitted for Regressor {
 
 fn decode_regressor(bytes: &[u8]) -> Result<Box<dyn Fitted>, Error> {
     let model: Regressor = decode(bytes)?;
-    let sound = model.initial.is_finite()
-        && model
-            .trees
-            .iter()
-            .all(|t| t.is_well_formed() && t.uses_features_below(model.n_features));
-    if !sound {
-        return Err(Error::Model("gradient boosting trees are malformed".into()));
+    if !model.initial.is_finite() {
+        return Err(Error::Model(
+            "gradient boosting: the initial value is not finite".into(),
+        ));
+    }
+    for tree in &model.trees {
+        tree.check(model.n_features, f64::is_finite)?;
     }
     Ok(Box::new(model))
 }
@@ -78,13 +82,21 @@ fn fit_regressor(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitte
     let n = y.len();
     let initial = y.iter().sum::<f64>() / n as f64;
     let presorted = Presorted::new(x);
+    let ones = vec![1.0; n];
     let mut predicted = vec![initial; n];
     let mut trees = Vec::with_capacity(ROUNDS);
     for _ in 0..ROUNDS {
         let residual: Vec<f64> = y.iter().zip(&predicted).map(|(t, p)| t - p).collect();
         let mean =
             |rows: &[usize]| rows.iter().map(|&r| residual[r]).sum::<f64>() / rows.len() as f64;
-        let tree = Tree::fit(x, &presorted, &residual, DEPTH, mean);
+        let tree = Tree::fit(
+            x,
+            &presorted,
+            Criterion::SquaredError(&residual),
+            &ones,
+            GROWTH,
+            mean,
+        );
         for (r, row) in x.rows().into_iter().enumerate() {
             predicted[r] += LEARNING_RATE * tree.predict_row(|j| row[j]);
         }
@@ -145,15 +157,13 @@ impl Fitted for Classifier {
 
 fn decode_classifier(bytes: &[u8]) -> Result<Box<dyn Fitted>, Error> {
     let model: Classifier = decode(bytes)?;
-    let sound = model.outputs() > 0
-        && model.rounds.iter().all(|round| {
-            round.len() == model.outputs()
-                && round
-                    .iter()
-                    .all(|t| t.is_well_formed() && t.uses_features_below(model.n_features))
-        });
-    if !sound {
-        return Err(Error::Model("gradient boosting trees are malformed".into()));
+    if model.outputs() == 0 || model.rounds.iter().any(|r| r.len() != model.outputs()) {
+        return Err(Error::Model(
+            "gradient boosting: rounds and outputs do not match".into(),
+        ));
+    }
+    for tree in model.rounds.iter().flatten() {
+        tree.check(model.n_features, f64::is_finite)?;
     }
     Ok(Box::new(model))
 }
@@ -162,6 +172,7 @@ fn fit_classifier(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitt
     let (y, n_classes) = y.classes()?;
     let n = y.len();
     let presorted = Presorted::new(x);
+    let ones = vec![1.0; n];
     let mut counts = vec![0.0; n_classes];
     for &c in y {
         counts[c] += 1.0;
@@ -209,7 +220,14 @@ fn fit_classifier(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitt
                     scale * numerator / denominator
                 }
             };
-            let tree = Tree::fit(x, &presorted, &residual, DEPTH, newton);
+            let tree = Tree::fit(
+                x,
+                &presorted,
+                Criterion::SquaredError(&residual),
+                &ones,
+                GROWTH,
+                newton,
+            );
             for (r, row) in x.rows().into_iter().enumerate() {
                 raw[k][r] += LEARNING_RATE * tree.predict_row(|j| row[j]);
             }

@@ -3,11 +3,11 @@
 
 mod ada_boost;
 mod bagging;
-mod boosting_tree;
 mod cv;
 mod decision_tree;
 mod dummy;
 mod elastic_net;
+mod forest;
 mod gradient_boosting;
 mod knn;
 mod lasso;
@@ -20,7 +20,7 @@ mod sampling;
 mod sgd;
 mod smartcore_util;
 mod svm;
-mod tree_links;
+mod tree;
 
 use ndarray::ArrayView2;
 use serde::de::DeserializeOwned;
@@ -149,14 +149,8 @@ pub fn encode<T: Serialize>(model: &T) -> Result<Vec<u8>, Error> {
     postcard::to_stdvec(model).map_err(|e| Error::Model(format!("cannot encode the model: {e}")))
 }
 
-/// Reads a model's own bytes, and refuses any decision tree in it whose
-/// child links could make prediction loop (see `tree_links.rs`).
-pub fn decode<T: DeserializeOwned + Serialize>(bytes: &[u8]) -> Result<T, Error> {
-    let model: T = postcard::from_bytes(bytes).map_err(|e| Error::Model(e.to_string()))?;
-    if !tree_links::are_sound(&model) {
-        return Err(Error::Model(
-            "a decision tree's links are inconsistent".into(),
-        ));
-    }
-    Ok(model)
+/// Reads a model's own bytes. Models holding trees check them after this
+/// (`Tree::check`).
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    postcard::from_bytes(bytes).map_err(|e| Error::Model(e.to_string()))
 }

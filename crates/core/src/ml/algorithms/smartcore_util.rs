@@ -6,15 +6,9 @@ use serde::Serialize;
 use smartcore::api::Predictor;
 use smartcore::error::Failed;
 use smartcore::linalg::basic::matrix::DenseMatrix;
-use smartcore::tree::decision_tree_classifier::DecisionTreeClassifier;
-use smartcore::tree::decision_tree_regressor::DecisionTreeRegressor;
 
 use super::{decode, encode, Fitted};
 use crate::Error;
-
-/// smartcore's trees as the adapters use them: rows of f64, class indices as i32.
-pub type RegressionTree = DecisionTreeRegressor<f64, f64, DenseMatrix<f64>, Vec<f64>>;
-pub type ClassificationTree = DecisionTreeClassifier<f64, i32, DenseMatrix<f64>, Vec<i32>>;
 
 pub fn failed(err: Failed) -> Error {
     Error::Estimator(format!("smartcore: {err}"))
@@ -24,12 +18,6 @@ pub fn failed(err: Failed) -> Error {
 pub fn dense(x: ArrayView2<'_, f64>) -> Result<DenseMatrix<f64>, Error> {
     let values: Vec<f64> = x.iter().copied().collect();
     DenseMatrix::new(x.nrows(), x.ncols(), values, false).map_err(failed)
-}
-
-/// smartcore counts the root as level 1 and splits while a node's level is
-/// below `max_depth`, so scikit-learn's depth d is smartcore's d + 1.
-pub fn smartcore_depth(depth: u16) -> u16 {
-    depth + 1
 }
 
 /// Class indices as smartcore's classifiers take them.

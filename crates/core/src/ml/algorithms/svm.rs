@@ -9,7 +9,7 @@ use linfa_svm::Svm;
 use ndarray::{Array1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
-use super::bagging::majority;
+use super::tree::argmax;
 use super::{decode, encode, AlgorithmSpec, Fitted, Target};
 use crate::ml::Task;
 use crate::Error;
@@ -85,13 +85,13 @@ impl Fitted for Regressor {
 
 impl Fitted for Classifier {
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<f64>, Error> {
-        let mut votes = vec![vec![0u32; self.n_classes]; x.nrows()];
+        let mut votes = vec![vec![0.0; self.n_classes]; x.nrows()];
         for (a, b, machine) in &self.pairs {
             for (row, says_a) in votes.iter_mut().zip(machine.predict(&x).iter()) {
-                row[if *says_a { *a } else { *b }] += 1;
+                row[if *says_a { *a } else { *b }] += 1.0;
             }
         }
-        Ok(votes.iter().map(|row| majority(row) as f64).collect())
+        Ok(votes.iter().map(|row| argmax(row) as f64).collect())
     }
 
     fn encode(&self) -> Result<Vec<u8>, Error> {
