@@ -50,13 +50,21 @@ for task, make in (("classification", make_classification), ("regression", make_
         conn.commit()
 PY
 }
-deploy() {  # deploy ROWS SIDE...: the models the prediction cases use
+deploy() {  # deploy ROWS SIDE...: the models the prediction cases use, in a fresh catalog
     local folder=$WORK/data/$1; shift
     for side in "$@"; do
         local python=$EXTENSION file=ours
         [ "$side" = reference ] && python=$REFERENCE file=reference
         for task_algorithm in "classification logistic_regression" "regression linear_regression"; do
             set -- $task_algorithm
+            "$python" - "$folder/$1-$file.db" <<'PY'
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1])
+catalog = conn.execute("SELECT type, name FROM sqlite_master WHERE name LIKE 'sqml%' AND type IN ('table', 'view')").fetchall()
+for kind, name in sorted(catalog, key=lambda c: c[0] != "view"):
+    conn.execute(f'DROP {kind} IF EXISTS "{name}"')
+conn.commit()
+PY
             "$python" benchmarks/speed_worker.py "$side" "$folder/$1-$file.db" \
                 "SELECT sqml_train('e', '$1', '$2', 't', 'target')" > /dev/null
         done

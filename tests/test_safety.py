@@ -89,6 +89,37 @@ def test_damaged_blobs_give_clear_errors_never_a_crash_or_a_wrong_answer(tmp_pat
     assert predict_in_new_process(path) == (0, "0.0")
 
 
+def older_format(conn):
+    (blob,) = conn.execute("SELECT data FROM sqml_models WHERE id = 1").fetchone()
+    older = blob[:8] + b"\x01\x00" + blob[10:]
+    conn.execute("UPDATE sqml_models SET data = ? WHERE id = 1", (older,))
+
+
+def from_0_1_2(conn):
+    conn.execute("UPDATE sqml_models SET library = 'scikit-learn' WHERE id = 1")
+
+
+@pytest.mark.parametrize("unloadable", [older_format, from_0_1_2])
+def test_a_deployed_model_this_build_cannot_load_is_replaced_by_the_next_training(
+    tmp_path, unloadable
+):
+    path = tmp_path / "models.db"
+    trained_db(path).close()
+    with sqlite3.connect(path) as conn:
+        unloadable(conn)
+    code, output = predict_in_new_process(path)
+    assert output.startswith("ERROR sqml_predict: model 1 of experiment 'iris'"), output
+    assert "train the experiment again" in output
+    # The same training scores no better than the deployed model did, yet
+    # it is deployed: otherwise the advice above could not be followed.
+    conn = sqlite_ml.connect(path)
+    result = sqlite_ml.train(
+        conn, "iris", "classification", "decision_tree", "dataset_iris", "target"
+    )
+    assert result["deployed"] is True
+    assert predict_in_new_process(path) == (0, "0.0")
+
+
 @pytest.mark.parametrize("route", ROUTES)
 def test_in_the_callers_transaction_the_functions_use_a_savepoint(tmp_path, route):
     path = tmp_path / "tx.db"

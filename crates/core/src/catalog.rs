@@ -1,6 +1,7 @@
 //! The model catalog: experiments, runs, models, metrics and deployments, in
 //! tables of the user's database, laid out as sqlite-ml 0.1.2 lays them out.
 
+use crate::ml::model::FORMAT_VERSION;
 use crate::port::query_optional;
 use crate::sql::in_write_transaction;
 use crate::{Arg, Db, Error, Value};
@@ -193,7 +194,22 @@ pub fn record(db: &mut dyn Db, run: NewRun<'_>) -> Result<Recorded, Error> {
               ORDER BY d.id DESC LIMIT 1",
             &[experiment_id.into()],
         )?;
+        // A deployed model this build cannot load (a 0.1.2 pickle, an older
+        // blob format) gives way to any new one: else training again, which
+        // the load error advises, would not help when it scores no better.
+        let active_loadable = query_optional(
+            db,
+            "SELECT m.library <> 'scikit-learn' AND substr(m.data, 9, 2) = ?2
+               FROM sqml_deployments d JOIN sqml_models m ON m.id = d.model_id
+              WHERE d.experiment_id = ?1 AND d.active
+              ORDER BY d.id DESC LIMIT 1",
+            &[
+                experiment_id.into(),
+                Value::Blob(FORMAT_VERSION.to_le_bytes().to_vec()),
+            ],
+        )?;
         let deployed = match (active_score, score) {
+            _ if active_loadable == Some(Value::Integer(0)) => true,
             (None, _) => true, // the experiment's first deployment
             (Some(Value::Real(active)), Some(score)) => score > active,
             (Some(Value::Integer(active)), Some(score)) => score > active as f64,

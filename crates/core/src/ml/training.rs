@@ -51,7 +51,19 @@ pub fn read(
         .collect();
     let sql = format!("SELECT {} FROM {}", select.join(", "), relation.qualified());
     let width = feature_names.len();
-    let mut values: Vec<f64> = Vec::new();
+    // A table's row count first, so that the matrix is allocated once at its
+    // size: grown by doubling, it would briefly take up to three times that.
+    let expected_rows = match relation.kind.as_str() {
+        "table" => {
+            let count = format!("SELECT count(*) FROM {}", relation.qualified());
+            match crate::port::query_scalar(db, &count, &[]) {
+                Ok(crate::Value::Integer(n)) => usize::try_from(n).unwrap_or(0),
+                _ => 0,
+            }
+        }
+        _ => 0,
+    };
+    let mut values: Vec<f64> = Vec::with_capacity(expected_rows.saturating_mul(width));
     let mut numbers = Vec::new();
     let mut labels = Vec::new();
     let mut row_number = 0usize;
@@ -166,7 +178,12 @@ pub fn fit(
     test_size: f64,
     strategy: SplitStrategy,
 ) -> Result<Outcome, Error> {
-    let rows = data.x.nrows();
+    let TrainingData {
+        feature_names,
+        x,
+        target,
+    } = data;
+    let rows = x.nrows();
     if rows < 2 {
         return Err(Error::InvalidArgument(format!(
             "the dataset has {rows} row{}; training needs at least 2",
@@ -174,13 +191,17 @@ pub fn fit(
         )));
     }
     let (train_rows, test_rows) = split(rows, test_size, strategy)?;
-    let x_train = data.x.select(Axis(0), &train_rows);
+    // The table's matrix is let go once split, and the split scaled in
+    // place: at most two copies of the data are held at any time.
+    let mut x_train = x.select(Axis(0), &train_rows);
+    let mut x_test = x.select(Axis(0), &test_rows);
+    drop(x);
     let scaler = StandardScaler::fit(x_train.view());
     let active_features = StandardScaler::varying_columns(x_train.view());
     if active_features.is_empty() {
         return Err(Error::InvalidArgument(format!(
             "every feature is constant in the training rows ({}); there is nothing to learn",
-            data.feature_names.join(", ")
+            feature_names.join(", ")
         )));
     }
     let keep = |x: Array2<f64>| {
@@ -190,10 +211,12 @@ pub fn fit(
             x
         }
     };
-    let x_train = keep(scaler.transform(x_train.view()));
-    let x_test = keep(scaler.transform(data.x.select(Axis(0), &test_rows).view()));
+    scaler.transform_in_place(&mut x_train);
+    scaler.transform_in_place(&mut x_test);
+    let x_train = keep(x_train);
+    let x_test = keep(x_test);
     let pick = |all: &[f64], rows: &[usize]| rows.iter().map(|&r| all[r]).collect::<Vec<_>>();
-    let (estimator, metrics, classes) = match &data.target {
+    let (estimator, metrics, classes) = match &target {
         TargetColumn::Values(y) => {
             let (y_train, y_test) = (pick(y, &train_rows), pick(y, &test_rows));
             let estimator = (spec.fit)(x_train.view(), &Target::Values(&y_train))?;
@@ -239,7 +262,7 @@ pub fn fit(
         algorithm: spec.name.to_string(),
         task: spec.task,
         library: spec.library.to_string(),
-        feature_names: data.feature_names,
+        feature_names,
         target: target_name.to_string(),
         scaler,
         active_features,

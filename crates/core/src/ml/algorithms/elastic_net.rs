@@ -6,7 +6,8 @@ use smartcore::linalg::basic::matrix::DenseMatrix;
 use smartcore::linear::elastic_net::{ElasticNet, ElasticNetParameters};
 
 use super::cv;
-use super::smartcore_util::{decode_regressor, dense, failed, Regressor};
+use super::linear::{decode_linear, Linear};
+use super::smartcore_util::{dense, failed};
 use super::{AlgorithmSpec, Fitted, Target};
 use crate::ml::Task;
 use crate::Error;
@@ -21,7 +22,7 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     library: "smartcore",
     estimator: "smartcore ElasticNet, alpha 1.0, l1_ratio 0.5",
     fit: |x, y| fit(1.0, x, y),
-    decode: decode_regressor::<Model>,
+    decode: decode_linear,
 };
 
 pub const REGRESSOR_CV: AlgorithmSpec = AlgorithmSpec {
@@ -31,7 +32,7 @@ pub const REGRESSOR_CV: AlgorithmSpec = AlgorithmSpec {
     estimator:
         "smartcore ElasticNet, l1_ratio 0.5, alpha from 30 values by 5-fold cross-validation",
     fit: fit_cv,
-    decode: decode_regressor::<Model>,
+    decode: decode_linear,
 };
 
 fn fit(alpha: f64, x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error> {
@@ -39,8 +40,10 @@ fn fit(alpha: f64, x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fit
     let params = ElasticNetParameters::default()
         .with_alpha(alpha)
         .with_l1_ratio(L1_RATIO);
-    Ok(Box::new(Regressor(
-        Model::fit(&dense(x)?, &y, params).map_err(failed)?,
+    let model = Model::fit(&dense(x)?, &y, params).map_err(failed)?;
+    Ok(Box::new(Linear::new(
+        model.coefficients(),
+        *model.intercept(),
     )))
 }
 

@@ -5,7 +5,8 @@ use smartcore::linalg::basic::matrix::DenseMatrix;
 use smartcore::linear::lasso::{Lasso, LassoParameters};
 
 use super::cv;
-use super::smartcore_util::{decode_regressor, dense, failed, Regressor};
+use super::linear::{decode_linear, Linear};
+use super::smartcore_util::{dense, failed};
 use super::{AlgorithmSpec, Fitted, Target};
 use crate::ml::Task;
 use crate::Error;
@@ -18,7 +19,7 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     library: "smartcore",
     estimator: "smartcore Lasso, alpha 1.0",
     fit: |x, y| fit(1.0, x, y),
-    decode: decode_regressor::<Model>,
+    decode: decode_linear,
 };
 
 pub const REGRESSOR_CV: AlgorithmSpec = AlgorithmSpec {
@@ -27,14 +28,16 @@ pub const REGRESSOR_CV: AlgorithmSpec = AlgorithmSpec {
     library: "smartcore",
     estimator: "smartcore Lasso, alpha from 30 values by 5-fold cross-validation",
     fit: fit_cv,
-    decode: decode_regressor::<Model>,
+    decode: decode_linear,
 };
 
 fn fit(alpha: f64, x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error> {
     let y = y.values()?.to_vec();
     let params = LassoParameters::default().with_alpha(alpha);
-    Ok(Box::new(Regressor(
-        Model::fit(&dense(x)?, &y, params).map_err(failed)?,
+    let model = Model::fit(&dense(x)?, &y, params).map_err(failed)?;
+    Ok(Box::new(Linear::new(
+        model.coefficients(),
+        *model.intercept(),
     )))
 }
 

@@ -4,7 +4,8 @@ use ndarray::ArrayView2;
 use smartcore::linalg::basic::matrix::DenseMatrix;
 use smartcore::linear::linear_regression::{LinearRegression, LinearRegressionParameters};
 
-use super::smartcore_util::{decode_regressor, dense, failed, Regressor};
+use super::linear::{decode_linear, Linear};
+use super::smartcore_util::{dense, failed};
 use super::{AlgorithmSpec, Fitted, Target};
 use crate::ml::Task;
 use crate::Error;
@@ -17,12 +18,15 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     library: "smartcore",
     estimator: "smartcore LinearRegression (QR solver)",
     fit,
-    decode: decode_regressor::<Model>,
+    decode: decode_linear,
 };
 
 fn fit(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error> {
     let y = y.values()?.to_vec();
     let model =
         Model::fit(&dense(x)?, &y, LinearRegressionParameters::default()).map_err(failed)?;
-    Ok(Box::new(Regressor(model)))
+    Ok(Box::new(Linear::new(
+        model.coefficients(),
+        *model.intercept(),
+    )))
 }

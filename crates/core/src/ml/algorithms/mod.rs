@@ -11,6 +11,7 @@ mod forest;
 mod gradient_boosting;
 mod knn;
 mod lasso;
+mod linear;
 mod linear_regression;
 mod logistic_regression;
 mod mlp;

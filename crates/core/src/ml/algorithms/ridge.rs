@@ -8,7 +8,8 @@ use smartcore::linalg::basic::matrix::DenseMatrix;
 use smartcore::linear::ridge_regression::{RidgeRegression, RidgeRegressionParameters};
 
 use super::cv;
-use super::smartcore_util::{decode_regressor, dense, failed, Regressor};
+use super::linear::{decode_linear, Linear};
+use super::smartcore_util::{dense, failed};
 use super::{decode, encode, AlgorithmSpec, Fitted, Target};
 use crate::ml::Task;
 use crate::Error;
@@ -24,7 +25,7 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     library: "smartcore",
     estimator: "smartcore RidgeRegression, alpha 1.0",
     fit: |x, y| fit_regressor(1.0, x, y),
-    decode: decode_regressor::<Model>,
+    decode: decode_linear,
 };
 
 pub const REGRESSOR_CV: AlgorithmSpec = AlgorithmSpec {
@@ -33,7 +34,7 @@ pub const REGRESSOR_CV: AlgorithmSpec = AlgorithmSpec {
     library: "smartcore",
     estimator: "smartcore RidgeRegression, alpha from 0.1, 1, 10 by 5-fold cross-validation",
     fit: |x, y| fit_regressor(cv::choose(&CV_ALPHAS, x, y, fit_regressor)?, x, y),
-    decode: decode_regressor::<Model>,
+    decode: decode_linear,
 };
 
 pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
@@ -61,21 +62,22 @@ fn fit_regressor(
 ) -> Result<Box<dyn Fitted>, Error> {
     let y = y.values()?.to_vec();
     let params = RidgeRegressionParameters::default().with_alpha(alpha);
-    Ok(Box::new(Regressor(
-        Model::fit(&dense(x)?, &y, params).map_err(failed)?,
+    let model = Model::fit(&dense(x)?, &y, params).map_err(failed)?;
+    Ok(Box::new(Linear::new(
+        model.coefficients(),
+        *model.intercept(),
     )))
 }
 
 #[derive(Serialize, Deserialize)]
-struct OneVsRest(Vec<Model>);
+struct OneVsRest(Vec<Linear>);
 
 impl Fitted for OneVsRest {
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<f64>, Error> {
-        let x = dense(x)?;
         let outputs = self
             .0
             .iter()
-            .map(|m| m.predict(&x).map_err(failed))
+            .map(|m| m.outputs(x))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(argmax_rows(&outputs, x_rows(&outputs)))
     }
@@ -111,19 +113,32 @@ fn fit_classifier(
 ) -> Result<Box<dyn Fitted>, Error> {
     let (y, n_classes) = y.classes()?;
     let x = dense(x)?;
-    let models = (0..n_classes)
+    // With two classes the second model's targets are the first's negated,
+    // and so is the fitted model: one fit serves both.
+    let fitted = if n_classes == 2 { 1 } else { n_classes };
+    let mut models = (n_classes - fitted..n_classes)
         .map(|class| {
             let signs: Vec<f64> = y
                 .iter()
                 .map(|&c| if c == class { 1.0 } else { -1.0 })
                 .collect();
             let params = RidgeRegressionParameters::default().with_alpha(alpha);
-            Model::fit(&x, &signs, params).map_err(failed)
+            let model = Model::fit(&x, &signs, params).map_err(failed)?;
+            Ok(Linear::new(model.coefficients(), *model.intercept()))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    if n_classes == 2 {
+        models.insert(0, models[0].negated());
+    }
     Ok(Box::new(OneVsRest(models)))
 }
 
 fn decode_classifier(bytes: &[u8]) -> Result<Box<dyn Fitted>, Error> {
-    Ok(Box::new(decode::<OneVsRest>(bytes)?))
+    let model: OneVsRest = decode(bytes)?;
+    if model.0.len() < 2 || !model.0.iter().all(Linear::is_finite) {
+        return Err(Error::Model(
+            "ridge: the per-class models are malformed".into(),
+        ));
+    }
+    Ok(Box::new(model))
 }

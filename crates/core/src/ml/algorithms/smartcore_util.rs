@@ -25,28 +25,6 @@ pub fn class_targets(y: &[usize]) -> Vec<i32> {
     y.iter().map(|&c| c as i32).collect()
 }
 
-pub struct Regressor<M>(pub M);
-
-impl<M> Fitted for Regressor<M>
-where
-    M: Predictor<DenseMatrix<f64>, Vec<f64>> + Serialize + Send + Sync,
-{
-    fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<f64>, Error> {
-        self.0.predict(&dense(x)?).map_err(failed)
-    }
-
-    fn encode(&self) -> Result<Vec<u8>, Error> {
-        encode(&self.0)
-    }
-}
-
-pub fn decode_regressor<M>(bytes: &[u8]) -> Result<Box<dyn Fitted>, Error>
-where
-    M: Predictor<DenseMatrix<f64>, Vec<f64>> + Serialize + DeserializeOwned + Send + Sync + 'static,
-{
-    Ok(Box::new(Regressor(decode::<M>(bytes)?)))
-}
-
 pub struct Classifier<M>(pub M);
 
 impl<M> Fitted for Classifier<M>
