@@ -8,8 +8,8 @@ sqlite3) or `functions` (sqlite_ml.connect on a Python without extension
 loading), or `floor` (plain SQLite). Prints one JSON object: `seconds` the
 statement took, from execute to the last row fetched (loading and
 connecting are not timed); `value`, the first column of the first row;
-`peak_rss_above_baseline`, the process's peak resident memory minus its
-resident memory just before the statement, in bytes; `model_bytes`, the
+`peak_rss_above_baseline`, the process's peak resident memory during the
+statement minus its resident memory just before it, in bytes; `model_bytes`, the
 size of the newest stored model, when there is one.
 """
 
@@ -44,6 +44,13 @@ def resident_bytes() -> int:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+def reset_peak() -> None:
+    """Linux's peak resident memory back to the current level, so that the
+    peak measured covers the statement only, not importing or connecting."""
+    with open("/proc/self/clear_refs", "w") as clear_refs:
+        clear_refs.write("5")
+
+
 def newest_model_bytes(conn: sqlite3.Connection) -> int | None:
     try:
         row = conn.execute(
@@ -57,6 +64,7 @@ def newest_model_bytes(conn: sqlite3.Connection) -> int | None:
 def main() -> None:
     side, database, sql = sys.argv[1:4]
     conn = connect(side, database)
+    reset_peak()
     baseline = resident_bytes()
     start = time.perf_counter()
     rows = conn.execute(sql).fetchall()

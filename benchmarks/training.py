@@ -181,8 +181,13 @@ def main() -> int:
 
 
 def cell_seconds(side: dict) -> str:
+    if not side:
+        return ""
     if side.get("runs", 0) == 0:
-        return side.get("failed", "not run")
+        failed = side.get("failed", "")
+        for prefix in ("sqlite3.OperationalError: ", "sqml_train: "):
+            failed = failed.removeprefix(prefix)
+        return failed
     return f"{side['seconds']:.2f}"
 
 

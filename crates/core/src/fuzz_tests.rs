@@ -157,7 +157,7 @@ fn mutated_blobs_are_refused_or_predict_without_panicking() {
         let outcome = catch_unwind(AssertUnwindSafe(|| match Model::from_blob(&blob) {
             Err(e) => {
                 let message = e.to_string();
-                if message.contains("links are inconsistent") {
+                if message.contains("decision tree in the model is malformed") {
                     bad_links += 1;
                 } else if message.contains("inconsistent") {
                     inconsistent += 1;
@@ -178,7 +178,7 @@ fn mutated_blobs_are_refused_or_predict_without_panicking() {
     }
     std::panic::set_hook(quiet);
     eprintln!(
-        "blob fuzz: {} executions, {refused} refused ({bad_links} of them for tree links, \
+        "blob fuzz: {} executions, {refused} refused ({bad_links} of them for a malformed tree, \
          {inconsistent} by the probe prediction), {loaded} loaded and predicted, {} panics escaped",
         refused + loaded + panicked.len(),
         panicked.len()

@@ -16,7 +16,7 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "linear_regression",
     task: Task::Regression,
     library: "smartcore",
-    estimator: "smartcore LinearRegression (QR solver)",
+    estimator: "smartcore LinearRegression (SVD solver)",
     fit,
     decode: decode_linear,
 };
