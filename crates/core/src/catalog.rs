@@ -1,7 +1,7 @@
 //! The model catalog: experiments, runs, models, metrics and deployments, in
 //! tables of the user's database, laid out as sqlite-ml 0.1.2 lays them out.
 
-use crate::ml::model::FORMAT_VERSION;
+use crate::ml::model::{Model, FORMAT_VERSION};
 use crate::port::query_optional;
 use crate::sql::in_write_transaction;
 use crate::{Arg, Db, Error, Value};
@@ -136,7 +136,8 @@ pub struct Recorded {
 }
 
 /// Records a training in one savepoint, deploying the model when it is the
-/// experiment's first or its score beats the active deployment's.
+/// experiment's first, its score beats the active deployment's, or this
+/// build cannot load the active one.
 pub fn record(db: &mut dyn Db, run: NewRun<'_>) -> Result<Recorded, Error> {
     in_write_transaction(db, |db| {
         ensure(db)?;
@@ -197,19 +198,10 @@ pub fn record(db: &mut dyn Db, run: NewRun<'_>) -> Result<Recorded, Error> {
         // A deployed model this build cannot load (a 0.1.2 pickle, an older
         // blob format) gives way to any new one: else training again, which
         // the load error advises, would not help when it scores no better.
-        let active_loadable = query_optional(
-            db,
-            "SELECT m.library <> 'scikit-learn' AND substr(m.data, 9, 2) = ?2
-               FROM sqml_deployments d JOIN sqml_models m ON m.id = d.model_id
-              WHERE d.experiment_id = ?1 AND d.active
-              ORDER BY d.id DESC LIMIT 1",
-            &[
-                experiment_id.into(),
-                Value::Blob(FORMAT_VERSION.to_le_bytes().to_vec()),
-            ],
-        )?;
+        let active_unloadable = active_model(db, run.experiment)
+            .is_ok_and(|active| active.loadable_uid(run.experiment).is_err());
         let deployed = match (active_score, score) {
-            _ if active_loadable == Some(Value::Integer(0)) => true,
+            _ if active_unloadable => true,
             (None, _) => true, // the experiment's first deployment
             (Some(Value::Real(active)), Some(score)) => score > active,
             (Some(Value::Integer(active)), Some(score)) => score > active as f64,
@@ -248,6 +240,27 @@ pub struct Active {
     pub model_id: i64,
     pub library: String,
     pub prefix: Vec<u8>,
+}
+
+impl Active {
+    /// The model id in the blob, or why this build cannot load the model.
+    pub fn loadable_uid(&self, experiment: &str) -> Result<u128, Error> {
+        let id = self.model_id;
+        if self.library == "scikit-learn" {
+            return Err(Error::Model(format!(
+                "model {id} of experiment '{experiment}' was stored by sqlite-ml 0.1.2 (a scikit-learn pickle), \
+                 which this version does not load; train the experiment again"
+            )));
+        }
+        let (version, uid) = Model::version_and_uid(&self.prefix)
+            .map_err(|e| Error::Model(format!("model {id} of experiment '{experiment}': {e}")))?;
+        if version != FORMAT_VERSION {
+            return Err(Error::Model(format!(
+                "model {id} of experiment '{experiment}' has format version {version}; this build reads version {FORMAT_VERSION}; train the experiment again"
+            )));
+        }
+        Ok(uid)
+    }
 }
 
 pub fn active_model(db: &mut dyn Db, experiment: &str) -> Result<Active, Error> {

@@ -4,7 +4,6 @@
 use std::sync::{Arc, Mutex};
 
 use crate::catalog;
-use crate::ml::model::FORMAT_VERSION;
 use crate::ml::Model;
 use crate::{Db, Error};
 
@@ -27,19 +26,7 @@ pub fn active(db: &mut dyn Db, experiment: &str) -> Result<Arc<Model>, Error> {
 fn lookup(db: &mut dyn Db, experiment: &str) -> Result<Arc<Model>, Error> {
     let active = catalog::active_model(db, experiment)?;
     let id = active.model_id;
-    if active.library == "scikit-learn" {
-        return Err(Error::Model(format!(
-            "model {id} of experiment '{experiment}' was stored by sqlite-ml 0.1.2 (a scikit-learn pickle), \
-             which this version does not load; train the experiment again"
-        )));
-    }
-    let (version, uid) = Model::version_and_uid(&active.prefix)
-        .map_err(|e| Error::Model(format!("model {id} of experiment '{experiment}': {e}")))?;
-    if version != FORMAT_VERSION {
-        return Err(Error::Model(format!(
-            "model {id} of experiment '{experiment}' has format version {version}; this build reads version {FORMAT_VERSION}; train the experiment again"
-        )));
-    }
+    let uid = active.loadable_uid(experiment)?;
     let mut cache = CACHE
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());

@@ -3,7 +3,7 @@
 
 use ndarray::{Array2, Axis};
 
-use super::algorithms::{AlgorithmSpec, Target};
+use super::algorithms::{is_class, AlgorithmSpec, Target};
 use super::labels::{Classes, Label};
 use super::metrics::{self, Metrics};
 use super::model::{Header, Model};
@@ -245,10 +245,14 @@ pub fn fit(
             let predicted = predicted
                 .iter()
                 .map(|&p| {
-                    let ok = p >= 0.0 && p.fract() == 0.0 && (p as usize) < classes.len();
-                    ok.then_some(p as usize).ok_or_else(|| {
-                        Error::Estimator(format!("{} predicted an unknown class {p}", spec.name))
-                    })
+                    is_class(classes.len())(p)
+                        .then_some(p as usize)
+                        .ok_or_else(|| {
+                            Error::Estimator(format!(
+                                "{} predicted an unknown class {p}",
+                                spec.name
+                            ))
+                        })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             (

@@ -8,10 +8,8 @@ use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
 use super::sampling::{rng, weighted_bootstrap};
-use super::tree::{
-    argmax, is_class, weighted_majority, weighted_mean, Criterion, Growth, Presorted, Tree,
-};
-use super::{decode, encode, AlgorithmSpec, Fitted, Target};
+use super::tree::{weighted_majority, weighted_mean, Criterion, Growth, Presorted, Tree};
+use super::{argmax, decode, encode, is_class, AlgorithmSpec, Fitted, Target};
 use crate::ml::{split::SEED, Task};
 use crate::Error;
 
@@ -145,7 +143,6 @@ fn fit_regressor(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitte
             copies[r] += 1.0;
         }
         let tree = Tree::fit(
-            x,
             &presorted,
             Criterion::SquaredError(y),
             &copies,
@@ -204,7 +201,6 @@ fn fit_classifier(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitt
     };
     for _ in 0..ESTIMATORS {
         let stump = Tree::fit(
-            x,
             &presorted,
             Criterion::Gini { y, n_classes },
             &sample_weights,

@@ -8,10 +8,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::sampling::{bootstrap, rng};
-use super::tree::{
-    argmax, is_class, weighted_majority, weighted_mean, Criterion, Growth, Presorted, Tree,
-};
-use super::{decode, encode, Fitted, Target};
+use super::tree::{weighted_majority, weighted_mean, Criterion, Growth, Presorted, Tree};
+use super::{argmax, decode, encode, is_class, Fitted, Target};
 use crate::ml::split::SEED;
 use crate::Error;
 
@@ -60,7 +58,6 @@ pub fn fit(
             };
             match *y {
                 Target::Values(v) => Tree::fit(
-                    x,
                     &presorted,
                     Criterion::SquaredError(v),
                     &weights,
@@ -68,7 +65,6 @@ pub fn fit(
                     weighted_mean(v, &weights),
                 ),
                 Target::Classes { y, n_classes } => Tree::fit(
-                    x,
                     &presorted,
                     Criterion::Gini { y, n_classes },
                     &weights,

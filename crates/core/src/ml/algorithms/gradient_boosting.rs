@@ -11,7 +11,7 @@ use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
 use super::tree::{Criterion, Growth, Presorted, Tree};
-use super::{decode, encode, AlgorithmSpec, Fitted, Target};
+use super::{argmax, decode, encode, AlgorithmSpec, Fitted, Target};
 use crate::ml::Task;
 use crate::Error;
 
@@ -90,7 +90,6 @@ fn fit_regressor(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitte
         let mean =
             |rows: &[usize]| rows.iter().map(|&r| residual[r]).sum::<f64>() / rows.len() as f64;
         let tree = Tree::fit(
-            x,
             &presorted,
             Criterion::SquaredError(&residual),
             &ones,
@@ -138,13 +137,7 @@ impl Fitted for Classifier {
                 if self.outputs() == 1 {
                     f64::from(raw[0] > 0.0)
                 } else {
-                    let mut best = 0;
-                    for k in 1..raw.len() {
-                        if raw[k] > raw[best] {
-                            best = k;
-                        }
-                    }
-                    best as f64
+                    argmax(&raw) as f64
                 }
             })
             .collect())
@@ -221,7 +214,6 @@ fn fit_classifier(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitt
                 }
             };
             let tree = Tree::fit(
-                x,
                 &presorted,
                 Criterion::SquaredError(&residual),
                 &ones,

@@ -14,8 +14,7 @@ use ndarray::{s, Array2, ArrayView2};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::tree::argmax;
-use super::{decode, encode, AlgorithmSpec, Fitted, Target};
+use super::{argmax, decode, encode, is_class, AlgorithmSpec, Fitted, Target};
 use crate::ml::Task;
 use crate::Error;
 
@@ -68,10 +67,7 @@ fn decode_neighbours(bytes: &[u8]) -> Result<Box<dyn Fitted>, Error> {
     let stored: Neighbours = decode(bytes)?;
     let labels_ok = match stored.n_classes {
         None => stored.targets.iter().all(|t| t.is_finite()),
-        Some(k) => stored
-            .targets
-            .iter()
-            .all(|&t| t >= 0.0 && t.fract() == 0.0 && t < k as f64),
+        Some(k) => stored.targets.iter().all(|&t| is_class(k)(t)),
     };
     if stored.rows.nrows() == 0
         || stored.rows.nrows() != stored.targets.len()
@@ -105,30 +101,33 @@ impl Neighbours {
         let k = K.min(self.rows.nrows());
         let query_norms: Vec<f64> = queries.rows().into_iter().map(|r| r.dot(&r)).collect();
         let mut found: Vec<Vec<(f64, usize)>> = vec![Vec::with_capacity(k + 1); queries.nrows()];
-        for start in (0..self.rows.nrows()).step_by(TRAINING) {
-            let end = (start + TRAINING).min(self.rows.nrows());
-            let training_t = self.rows.slice(s![start..end, ..]).reversed_axes();
+        let search = |b: usize, found: &mut [Vec<(f64, usize)>]| {
+            let first = b * QUERIES;
+            let block = queries.slice(s![first..first + found.len(), ..]);
+            let norms = &query_norms[first..first + found.len()];
+            for start in (0..self.rows.nrows()).step_by(TRAINING) {
+                let end = (start + TRAINING).min(self.rows.nrows());
+                let products = block.dot(&self.rows.slice(s![start..end, ..]).reversed_axes());
+                for ((best, products), q_norm) in found.iter_mut().zip(products.rows()).zip(norms) {
+                    for (i, p) in products.iter().enumerate() {
+                        let distance = q_norm + self.squared_norms[start + i] - 2.0 * p;
+                        if best.len() < k || distance < best[k - 1].0 {
+                            let at = best.partition_point(|b| b.0 <= distance);
+                            best.insert(at, (distance, start + i));
+                            best.truncate(k);
+                        }
+                    }
+                }
+            }
+        };
+        // One block (a row-wise prediction) stays on the calling thread.
+        if queries.nrows() <= QUERIES {
+            search(0, &mut found);
+        } else {
             found
                 .par_chunks_mut(QUERIES)
                 .enumerate()
-                .for_each(|(b, found)| {
-                    let first = b * QUERIES;
-                    let block = queries.slice(s![first..first + found.len(), ..]);
-                    let norms = &query_norms[first..first + found.len()];
-                    let products = block.dot(&training_t);
-                    for ((best, products), q_norm) in
-                        found.iter_mut().zip(products.rows()).zip(norms)
-                    {
-                        for (i, p) in products.iter().enumerate() {
-                            let distance = q_norm + self.squared_norms[start + i] - 2.0 * p;
-                            if best.len() < k || distance < best[k - 1].0 {
-                                let at = best.partition_point(|b| b.0 <= distance);
-                                best.insert(at, (distance, start + i));
-                                best.truncate(k);
-                            }
-                        }
-                    }
-                });
+                .for_each(|(b, found)| search(b, found));
         }
         found
     }

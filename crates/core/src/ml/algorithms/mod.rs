@@ -146,6 +146,22 @@ pub fn names(task: Task) -> impl Iterator<Item = &'static str> {
         .map(|a| a.name)
 }
 
+/// The index of the largest value, the first on ties.
+pub fn argmax(values: &[f64]) -> usize {
+    let mut best = 0;
+    for (i, &v) in values.iter().enumerate() {
+        if v > values[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// A class index (as the estimators return it) below `n_classes`.
+pub fn is_class(n_classes: usize) -> impl Fn(f64) -> bool {
+    move |v| v >= 0.0 && v.fract() == 0.0 && v < n_classes as f64
+}
+
 pub fn encode<T: Serialize>(model: &T) -> Result<Vec<u8>, Error> {
     postcard::to_stdvec(model).map_err(|e| Error::Model(format!("cannot encode the model: {e}")))
 }

@@ -9,8 +9,7 @@ use linfa_svm::Svm;
 use ndarray::{Array1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
-use super::tree::argmax;
-use super::{decode, encode, AlgorithmSpec, Fitted, Target};
+use super::{argmax, decode, encode, AlgorithmSpec, Fitted, Target};
 use crate::ml::Task;
 use crate::Error;
 

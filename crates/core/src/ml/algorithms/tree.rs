@@ -14,6 +14,7 @@ use ndarray::ArrayView2;
 use rand::seq::index::sample;
 use serde::{Deserialize, Serialize};
 
+use super::argmax;
 use super::sampling::rng;
 use crate::Error;
 
@@ -167,7 +168,6 @@ impl Tree {
     /// Grows a tree on the rows with a positive `weights[r]`. Each leaf's value
     /// is `leaf_value(its rows)`.
     pub fn fit(
-        x: ArrayView2<'_, f64>,
         presorted: &Presorted,
         criterion: Criterion<'_>,
         weights: &[f64],
@@ -175,9 +175,9 @@ impl Tree {
         leaf_value: impl Fn(&[usize]) -> f64,
     ) -> Tree {
         let (mut nodes, node_of) = match criterion {
-            Criterion::SquaredError(y) => grow(x, presorted, SquaredError(y), weights, growth),
+            Criterion::SquaredError(y) => grow(presorted, SquaredError(y), weights, growth),
             Criterion::Gini { y, n_classes } => {
-                grow(x, presorted, Gini { y, n_classes }, weights, growth)
+                grow(presorted, Gini { y, n_classes }, weights, growth)
             }
         };
         set_leaf_values(&mut nodes, &node_of, weights, leaf_value);
@@ -240,13 +240,12 @@ impl Tree {
 /// Grows the tree's nodes level by level; returns them with the node each
 /// training row ends in.
 fn grow(
-    x: ArrayView2<'_, f64>,
     presorted: &Presorted,
     criterion: impl Impurity,
     weights: &[f64],
     growth: Growth,
 ) -> (Vec<Node>, Vec<u32>) {
-    let (rows, features) = (x.nrows(), x.ncols());
+    let (rows, features) = (weights.len(), presorted.columns.len());
     let width = criterion.width();
     let mut nodes = vec![Node::Leaf { value: 0.0 }];
     let mut node_of = vec![0u32; rows];
@@ -437,24 +436,9 @@ pub fn weighted_majority<'a>(
     }
 }
 
-/// The index of the largest value, the first on ties.
-pub fn argmax(values: &[f64]) -> usize {
-    let mut best = 0;
-    for (i, &v) in values.iter().enumerate() {
-        if v > values[best] {
-            best = i;
-        }
-    }
-    best
-}
-
-/// A class leaf holds a class index below `n_classes`.
-pub fn is_class(n_classes: usize) -> impl Fn(f64) -> bool {
-    move |v| v >= 0.0 && v.fract() == 0.0 && v < n_classes as f64
-}
-
 #[cfg(test)]
 mod test {
+    use super::super::is_class;
     use super::*;
     use ndarray::array;
 
@@ -470,7 +454,6 @@ mod test {
         let y = [0.0, 0.0, 0.0, 5.0, 5.0, 5.0];
         let w = [1.0; 6];
         let tree = Tree::fit(
-            x.view(),
             &Presorted::new(x.view()),
             Criterion::SquaredError(&y),
             &w,
@@ -490,7 +473,6 @@ mod test {
         let y = [0, 1, 1, 0];
         let w = [1.0; 4];
         let tree = Tree::fit(
-            x.view(),
             &Presorted::new(x.view()),
             Criterion::Gini {
                 y: &y,
@@ -510,7 +492,6 @@ mod test {
         let y = [0.0, 100.0, 10.0];
         let w = [1.0, 0.0, 1.0];
         let tree = Tree::fit(
-            x.view(),
             &Presorted::new(x.view()),
             Criterion::SquaredError(&y),
             &w,
