@@ -20,7 +20,8 @@ use crate::{Error, Value};
 
 const MAGIC: &[u8; 8] = b"SQMLMDL\0";
 /// 2: trees are sqlite-ml's own (`tree.rs`), no longer smartcore's.
-pub const FORMAT_VERSION: u16 = 2;
+/// 3: tree nodes are 16 bytes (`value`, `feature`, `left`; `left == 0` is a leaf).
+pub const FORMAT_VERSION: u16 = 3;
 /// Bytes before the header: magic, version and model id.
 pub const PREFIX_LEN: usize = 8 + 2 + 16;
 

@@ -216,15 +216,17 @@ pub fn fit(
     let x_train = keep(x_train);
     let x_test = keep(x_test);
     let pick = |all: &[f64], rows: &[usize]| rows.iter().map(|&r| all[r]).collect::<Vec<_>>();
-    let (estimator, metrics, classes) = match &target {
+    // The estimator takes the training rows (see `FitFn`).
+    let (estimator, metrics, classes) = match target {
         TargetColumn::Values(y) => {
-            let (y_train, y_test) = (pick(y, &train_rows), pick(y, &test_rows));
-            let estimator = (spec.fit)(x_train.view(), &Target::Values(&y_train))?;
+            let (y_train, y_test) = (pick(&y, &train_rows), pick(&y, &test_rows));
+            let estimator = (spec.fit)(x_train, &Target::Values(&y_train))?;
             let predicted = estimator.predict(x_test.view())?;
             (estimator, metrics::regression(&y_test, &predicted), None)
         }
         TargetColumn::Labels(labels) => {
-            let (classes, y) = Classes::encode(labels);
+            let (classes, y) = Classes::encode(&labels);
+            drop(labels);
             let y_train: Vec<usize> = train_rows.iter().map(|&r| y[r]).collect();
             let y_test: Vec<usize> = test_rows.iter().map(|&r| y[r]).collect();
             let mut seen = y_train.clone();
@@ -240,7 +242,7 @@ pub fn fit(
                 y: &y_train,
                 n_classes: classes.len(),
             };
-            let estimator = (spec.fit)(x_train.view(), &target)?;
+            let estimator = (spec.fit)(x_train, &target)?;
             let predicted = estimator.predict(x_test.view())?;
             let predicted = predicted
                 .iter()

@@ -20,7 +20,7 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     task: Task::Regression,
     library: "sqlite-ml",
     estimator: "AdaBoost.R2 over 50 CART trees of depth 3",
-    fit: fit_regressor,
+    fit: |x, y| fit_regressor(x.view(), y),
     decode: decode_regressor,
 };
 
@@ -29,7 +29,7 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     task: Task::Classification,
     library: "sqlite-ml",
     estimator: "SAMME over 50 CART stumps",
-    fit: fit_classifier,
+    fit: |x, y| fit_classifier(x.view(), y),
     decode: decode_classifier,
 };
 

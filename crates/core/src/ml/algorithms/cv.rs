@@ -6,7 +6,8 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use super::{Fitted, Target};
+use super::gram::{self, Normal, Targets};
+use super::{argmax, argmax_rows, Target};
 use crate::ml::metrics;
 use crate::ml::split::SEED;
 use crate::Error;
@@ -15,11 +16,15 @@ pub const FOLDS: usize = 5;
 
 /// The candidate whose models score best on the held-out folds (mean r2 for
 /// regression, mean accuracy for classification); ties go to the earlier one.
+/// Each fold's candidates are solved in order, each starting from the one
+/// before: `solve` gets a candidate, a fold's training problem and the
+/// previous coefficients (one vector per target column) to replace with
+/// its own, so penalties listed from the strongest start warm.
 pub fn choose<C: Copy>(
     candidates: &[C],
     x: ArrayView2<'_, f64>,
     y: &Target<'_>,
-    fit: impl Fn(C, ArrayView2<'_, f64>, &Target<'_>) -> Result<Box<dyn Fitted>, Error>,
+    solve: impl Fn(C, &Normal, &mut [Vec<f64>]) -> Result<(), Error>,
 ) -> Result<C, Error> {
     let rows = x.nrows();
     let folds = FOLDS.min(rows);
@@ -31,55 +36,54 @@ pub fn choose<C: Copy>(
     }
     let mut order: Vec<usize> = (0..rows).collect();
     order.shuffle(&mut ChaCha8Rng::seed_from_u64(SEED));
-    let mut best: Option<(f64, C)> = None;
-    for &candidate in candidates {
-        let mut total = 0.0;
-        for fold in 0..folds {
-            let (train, test): (Vec<usize>, Vec<usize>) =
-                order
-                    .iter()
-                    .enumerate()
-                    .fold((vec![], vec![]), |(mut tr, mut te), (i, &r)| {
-                        if i % folds == fold {
-                            te.push(r)
-                        } else {
-                            tr.push(r)
-                        }
-                        (tr, te)
-                    });
-            let x_train = x.select(Axis(0), &train);
-            let x_test = x.select(Axis(0), &test);
-            total += match y {
-                Target::Values(v) => {
-                    let y_train: Vec<f64> = train.iter().map(|&r| v[r]).collect();
-                    let y_test: Vec<f64> = test.iter().map(|&r| v[r]).collect();
-                    let model = fit(candidate, x_train.view(), &Target::Values(&y_train))?;
-                    metrics::regression(&y_test, &model.predict(x_test.view())?)[0].1
-                }
-                Target::Classes { y, n_classes } => {
-                    let y_train: Vec<usize> = train.iter().map(|&r| y[r]).collect();
-                    let y_test: Vec<usize> = test.iter().map(|&r| y[r]).collect();
-                    let target = Target::Classes {
-                        y: &y_train,
-                        n_classes: *n_classes,
-                    };
-                    let model = fit(candidate, x_train.view(), &target)?;
-                    let predicted = model.predict(x_test.view())?;
-                    let hits = predicted
-                        .iter()
-                        .zip(&y_test)
-                        .filter(|(p, t)| **p == **t as f64)
-                        .count();
-                    hits as f64 / y_test.len() as f64
-                }
-            };
-        }
-        let mean = total / folds as f64;
-        if best.as_ref().is_none_or(|(score, _)| mean > *score) {
-            best = Some((mean, candidate));
+    let mut fold_of = vec![0u8; rows];
+    for (i, &r) in order.iter().enumerate() {
+        fold_of[r] = (i % folds) as u8;
+    }
+    let targets = Targets::new(y);
+    let mut totals = vec![0.0; candidates.len()];
+    for (fold, training) in gram::fold_complements(x, &targets, &fold_of, folds)
+        .iter()
+        .enumerate()
+    {
+        let test: Vec<usize> = (0..rows).filter(|&r| fold_of[r] as usize == fold).collect();
+        let x_test = x.select(Axis(0), &test);
+        let mut w = vec![vec![0.0; x.ncols()]; targets.columns()];
+        for (total, &candidate) in totals.iter_mut().zip(candidates) {
+            solve(candidate, training, &mut w)?;
+            let outputs = w
+                .iter()
+                .enumerate()
+                .map(|(t, w)| training.linear(t, w.clone()).outputs(x_test.view()))
+                .collect::<Result<Vec<_>, _>>()?;
+            *total += score(y, &test, &outputs);
         }
     }
-    Ok(best.expect("at least two candidates were scored").1)
+    Ok(candidates[argmax(&totals)])
+}
+
+/// r2 of the `test` rows' targets, or the accuracy of the class each row's
+/// outputs pick (one output: positive is the second class).
+fn score(y: &Target<'_>, test: &[usize], outputs: &[Vec<f64>]) -> f64 {
+    match y {
+        Target::Values(v) => {
+            let truth: Vec<f64> = test.iter().map(|&r| v[r]).collect();
+            metrics::regression(&truth, &outputs[0])[0].1
+        }
+        Target::Classes { y, .. } => {
+            let predicted = if outputs.len() == 1 {
+                outputs[0].iter().map(|&o| f64::from(o > 0.0)).collect()
+            } else {
+                argmax_rows(outputs, test.len())
+            };
+            let hits = predicted
+                .iter()
+                .zip(test)
+                .filter(|(p, &r)| **p == y[r] as f64)
+                .count();
+            hits as f64 / test.len() as f64
+        }
+    }
 }
 
 /// 30 penalties from the smallest that zeroes every coefficient down to a

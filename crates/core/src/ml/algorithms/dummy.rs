@@ -13,7 +13,7 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     task: Task::Regression,
     library: "sqlite-ml",
     estimator: "predicts the training mean",
-    fit,
+    fit: |x, y| fit(x.view(), y),
     decode: decode_constant,
 };
 
@@ -22,7 +22,7 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     task: Task::Classification,
     library: "sqlite-ml",
     estimator: "predicts the most frequent training class",
-    fit,
+    fit: |x, y| fit(x.view(), y),
     decode: decode_constant,
 };
 

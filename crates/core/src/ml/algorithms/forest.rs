@@ -3,7 +3,7 @@
 //! classification the class most trees predict. Trees are grown in parallel,
 //! each from its own seed, so the model does not depend on the thread count.
 
-use ndarray::ArrayView2;
+use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -29,18 +29,16 @@ pub struct Forest {
     trees: Vec<Tree>,
 }
 
-pub fn fit(
-    x: ArrayView2<'_, f64>,
-    y: &Target<'_>,
-    settings: &Settings,
-) -> Result<Box<dyn Fitted>, Error> {
-    let n = x.nrows();
-    let presorted = Presorted::new(x);
+pub fn fit(x: Array2<f64>, y: &Target<'_>, settings: &Settings) -> Result<Box<dyn Fitted>, Error> {
+    let (n, features) = x.dim();
+    // The trees read the presorted columns only: the rows go before they grow.
+    let presorted = Presorted::new(x.view());
+    drop(x);
     let n_classes = match y {
         Target::Values(_) => None,
         Target::Classes { n_classes, .. } => Some(*n_classes),
     };
-    let max_features = Some((settings.max_features)(x.ncols()).clamp(1, x.ncols()));
+    let max_features = Some((settings.max_features)(features).clamp(1, features));
     let trees = (0..settings.trees)
         .into_par_iter()
         .map(|i| {
@@ -75,7 +73,7 @@ pub fn fit(
         })
         .collect();
     Ok(Box::new(Forest {
-        n_features: x.ncols(),
+        n_features: features,
         n_classes,
         trees,
     }))

@@ -28,7 +28,7 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     task: Task::Regression,
     library: "sqlite-ml",
     estimator: "squared-error boosting, 100 trees of depth 3, learning rate 0.1",
-    fit: fit_regressor,
+    fit: |x, y| fit_regressor(x.view(), y),
     decode: decode_regressor,
 };
 
@@ -37,7 +37,7 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     task: Task::Classification,
     library: "sqlite-ml",
     estimator: "log-loss boosting, 100 rounds of depth-3 trees, learning rate 0.1",
-    fit: fit_classifier,
+    fit: |x, y| fit_classifier(x.view(), y),
     decode: decode_classifier,
 };
 

@@ -29,7 +29,7 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     task: Task::Regression,
     library: "sqlite-ml",
     estimator: "k 5, euclidean, uniform weights, brute-force search",
-    fit,
+    fit: |x, y| fit(x.view(), y),
     decode: decode_neighbours,
 };
 
@@ -38,7 +38,7 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     task: Task::Classification,
     library: "sqlite-ml",
     estimator: "k 5, euclidean, uniform weights, brute-force search",
-    fit,
+    fit: |x, y| fit(x.view(), y),
     decode: decode_neighbours,
 };
 

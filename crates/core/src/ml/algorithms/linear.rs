@@ -1,7 +1,7 @@
-//! Linear models as they predict: coefficients and an intercept. The linear
-//! regressors fit with smartcore and keep only these, so that a prediction
-//! is one dot product per row, without copying the rows into smartcore's
-//! matrix type (which cost about a microsecond per row-wise call).
+//! Linear models as they predict: coefficients and an intercept, so that a
+//! prediction is one dot product per row, without copying the rows into
+//! smartcore's matrix type (which cost about a microsecond per row-wise
+//! call).
 
 use ndarray::{ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
@@ -23,6 +23,13 @@ impl Linear {
         let (rows, _) = coefficients.shape();
         Linear {
             coefficients: (0..rows).map(|i| *coefficients.get((i, 0))).collect(),
+            intercept,
+        }
+    }
+
+    pub fn from_parts(coefficients: Vec<f64>, intercept: f64) -> Linear {
+        Linear {
+            coefficients,
             intercept,
         }
     }

@@ -1,9 +1,16 @@
-//! `linear_regression`: ordinary least squares.
+//! `linear_regression`: ordinary least squares. Solved on the normal
+//! equations (the Gram matrix of the centred rows, p x p) when they are well
+//! conditioned, which is one pass over the rows; otherwise, and for
+//! rank-deficient tables, by smartcore's SVD of the rows themselves, whose
+//! minimum-norm answer scikit-learn's lstsq also gives.
 
 use ndarray::ArrayView2;
+use smartcore::linalg::basic::arrays::Array;
 use smartcore::linalg::basic::matrix::DenseMatrix;
+use smartcore::linalg::traits::svd::SVDDecomposable;
 use smartcore::linear::linear_regression::{LinearRegression, LinearRegressionParameters};
 
+use super::gram::{self, Normal, Targets};
 use super::linear::{decode_linear, Linear};
 use super::smartcore_util::{dense, failed};
 use super::{AlgorithmSpec, Fitted, Target};
@@ -12,21 +19,114 @@ use crate::Error;
 
 type Model = LinearRegression<f64, f64, DenseMatrix<f64>, Vec<f64>>;
 
+/// Above this condition number of X'X (X's own above 1e5) the normal
+/// equations would lose more than 10 of the 16 digits: solve on the rows.
+const MAX_GRAM_CONDITION: f64 = 1e10;
+
 pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "linear_regression",
     task: Task::Regression,
     library: "smartcore",
-    estimator: "smartcore LinearRegression (SVD solver)",
-    fit,
+    estimator: "normal equations by smartcore's SVD; SVD of the rows if ill-conditioned",
+    fit: |x, y| fit(x.view(), y),
     decode: decode_linear,
 };
 
 fn fit(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error> {
-    let y = y.values()?.to_vec();
-    let model =
-        Model::fit(&dense(x)?, &y, LinearRegressionParameters::default()).map_err(failed)?;
+    let values = y.values()?;
+    let normal = gram::normal(x, &Targets::new(y));
+    if let Some(w) = solve_normal(&normal)? {
+        return Ok(Box::new(normal.linear(0, w)));
+    }
+    let model = Model::fit(
+        &dense(x)?,
+        &values.to_vec(),
+        LinearRegressionParameters::default(),
+    )
+    .map_err(failed)?;
     Ok(Box::new(Linear::new(
         model.coefficients(),
         *model.intercept(),
     )))
+}
+
+/// w = G^-1 X'y from the SVD of G, or `None` if G is too ill-conditioned.
+fn solve_normal(normal: &Normal) -> Result<Option<Vec<f64>>, Error> {
+    let p = normal.features();
+    let gram = DenseMatrix::new(p, p, normal.gram.clone(), false).map_err(failed)?;
+    let svd = gram.svd().map_err(failed)?;
+    let largest = svd.s.iter().copied().fold(0.0, f64::max);
+    let smallest = svd.s.iter().copied().fold(f64::INFINITY, f64::min);
+    // Also refuses NaN singular values.
+    let well_conditioned = smallest > largest / MAX_GRAM_CONDITION;
+    if !well_conditioned {
+        return Ok(None);
+    }
+    let xy = normal.xy_of(0);
+    let mut w = vec![0.0; p];
+    for (i, s) in svd.s.iter().enumerate() {
+        let along: f64 = (0..p).map(|j| *svd.U.get((j, i)) * xy[j]).sum::<f64>() / s;
+        for (j, w_j) in w.iter_mut().enumerate() {
+            *w_j += *svd.V.get((j, i)) * along;
+        }
+    }
+    Ok(Some(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::{concatenate, Array2, Axis};
+
+    use super::*;
+
+    fn rows() -> (Array2<f64>, Vec<f64>) {
+        let x = Array2::from_shape_fn((80, 3), |(r, c)| {
+            ((r * 17 + c * 5) % 13) as f64 - 6.0 + c as f64 * 0.1 * r as f64
+        });
+        let y = (0..80)
+            .map(|r| 1.5 * x[(r, 0)] - 0.5 * x[(r, 1)] + 2.0 + ((r % 7) as f64) / 10.0)
+            .collect();
+        (x, y)
+    }
+
+    fn smartcore(x: ArrayView2<'_, f64>, y: &[f64]) -> Vec<f64> {
+        let model = Model::fit(
+            &dense(x).unwrap(),
+            &y.to_vec(),
+            LinearRegressionParameters::default(),
+        )
+        .unwrap();
+        Linear::new(model.coefficients(), *model.intercept())
+            .outputs(x)
+            .unwrap()
+    }
+
+    #[test]
+    fn the_normal_equations_give_the_least_squares_fit() {
+        let (x, y) = rows();
+        let normal = gram::normal(x.view(), &Targets::new(&Target::Values(&y)));
+        assert!(solve_normal(&normal).unwrap().is_some());
+        let ours = fit(x.view(), &Target::Values(&y))
+            .unwrap()
+            .predict(x.view())
+            .unwrap();
+        for (a, b) in ours.iter().zip(smartcore(x.view(), &y)) {
+            assert!((a - b).abs() < 1e-9, "{a} {b}");
+        }
+    }
+
+    #[test]
+    fn a_duplicated_column_is_solved_on_the_rows() {
+        let (x, y) = rows();
+        let x = concatenate(Axis(1), &[x.view(), x.column(0).insert_axis(Axis(1))]).unwrap();
+        let normal = gram::normal(x.view(), &Targets::new(&Target::Values(&y)));
+        assert!(solve_normal(&normal).unwrap().is_none());
+        let ours = fit(x.view(), &Target::Values(&y))
+            .unwrap()
+            .predict(x.view())
+            .unwrap();
+        for (a, b) in ours.iter().zip(smartcore(x.view(), &y)) {
+            assert!((a - b).abs() < 1e-9, "{a} {b}");
+        }
+    }
 }

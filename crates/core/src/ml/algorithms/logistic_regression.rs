@@ -22,7 +22,7 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     task: Task::Classification,
     library: "smartcore",
     estimator: "smartcore LogisticRegression, multinomial, L-BFGS, alpha 1.0 (C = 1)",
-    fit,
+    fit: |x, y| fit(x.view(), y),
     decode: decode_classifier::<Model>,
 };
 

@@ -9,9 +9,8 @@ use rand::seq::SliceRandom;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use super::ridge::argmax_rows;
 use super::sampling::rng;
-use super::{decode, encode, AlgorithmSpec, Fitted, Target};
+use super::{argmax_rows, decode, encode, AlgorithmSpec, Fitted, Target};
 use crate::ml::{split::SEED, Task};
 use crate::Error;
 
@@ -28,7 +27,7 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     task: Task::Regression,
     library: "sqlite-ml",
     estimator: "100 ReLU units, Adam 1e-3, batches of 200, up to 200 epochs",
-    fit: fit_regressor,
+    fit: |x, y| fit_regressor(x.view(), y),
     decode: decode_network,
 };
 
@@ -37,7 +36,7 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     task: Task::Classification,
     library: "sqlite-ml",
     estimator: "100 ReLU units, softmax, Adam 1e-3, batches of 200, up to 200 epochs",
-    fit: fit_classifier,
+    fit: |x, y| fit_classifier(x.view(), y),
     decode: decode_network,
 };
 

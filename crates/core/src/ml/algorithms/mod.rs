@@ -3,12 +3,14 @@
 
 mod ada_boost;
 mod bagging;
+mod coordinate_descent;
 mod cv;
 mod decision_tree;
 mod dummy;
 mod elastic_net;
 mod forest;
 mod gradient_boosting;
+mod gram;
 mod knn;
 mod lasso;
 mod linear;
@@ -23,7 +25,7 @@ mod smartcore_util;
 mod svm;
 mod tree;
 
-use ndarray::ArrayView2;
+use ndarray::{Array2, ArrayView2};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -74,7 +76,9 @@ pub trait Fitted: Send + Sync {
     fn encode(&self) -> Result<Vec<u8>, Error>;
 }
 
-pub type FitFn = fn(ArrayView2<'_, f64>, &Target<'_>) -> Result<Box<dyn Fitted>, Error>;
+/// Takes the training rows: an estimator that keeps its own copy in
+/// another layout (the trees) lets them go before it grows.
+pub type FitFn = fn(Array2<f64>, &Target<'_>) -> Result<Box<dyn Fitted>, Error>;
 pub type DecodeFn = fn(&[u8]) -> Result<Box<dyn Fitted>, Error>;
 
 pub struct AlgorithmSpec {
@@ -155,6 +159,21 @@ pub fn argmax(values: &[f64]) -> usize {
         }
     }
     best
+}
+
+/// For each row, the index of the output that is highest (the first on ties).
+pub fn argmax_rows(outputs: &[Vec<f64>], rows: usize) -> Vec<f64> {
+    (0..rows)
+        .map(|r| {
+            let mut best = 0;
+            for (class, output) in outputs.iter().enumerate() {
+                if output[r] > outputs[best][r] {
+                    best = class;
+                }
+            }
+            best as f64
+        })
+        .collect()
 }
 
 /// A class index (as the estimators return it) below `n_classes`.

@@ -1,20 +1,22 @@
-//! `ridge` and `ridge_cv`: least squares with an L2 penalty. The classifier
-//! fits one ridge regression per class on +1/-1 targets and predicts the
-//! class with the highest output, as scikit-learn's RidgeClassifier.
+//! `ridge` and `ridge_cv`: least squares with an L2 penalty, solved on the
+//! normal equations (X'X + alpha I) w = X'y of the centred rows with
+//! smartcore's Cholesky decomposition, as scikit-learn's Ridge with its
+//! "cholesky" solver. The classifier fits one ridge regression per class on
+//! +1/-1 targets and predicts the class with the highest output, as
+//! scikit-learn's RidgeClassifier.
 
 use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
+use smartcore::linalg::basic::arrays::Array;
 use smartcore::linalg::basic::matrix::DenseMatrix;
-use smartcore::linear::ridge_regression::{RidgeRegression, RidgeRegressionParameters};
+use smartcore::linalg::traits::cholesky::CholeskyDecomposable;
 
-use super::cv;
+use super::gram::{self, Normal};
 use super::linear::{decode_linear, Linear};
-use super::smartcore_util::{dense, failed};
-use super::{decode, encode, AlgorithmSpec, Fitted, Target};
+use super::smartcore_util::failed;
+use super::{argmax_rows, cv, decode, encode, AlgorithmSpec, Fitted, Target};
 use crate::ml::Task;
 use crate::Error;
-
-type Model = RidgeRegression<f64, f64, DenseMatrix<f64>, Vec<f64>>;
 
 /// scikit-learn's RidgeCV and RidgeClassifierCV candidates.
 const CV_ALPHAS: [f64; 3] = [0.1, 1.0, 10.0];
@@ -22,51 +24,69 @@ const CV_ALPHAS: [f64; 3] = [0.1, 1.0, 10.0];
 pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "ridge",
     task: Task::Regression,
-    library: "smartcore",
-    estimator: "smartcore RidgeRegression, alpha 1.0",
-    fit: |x, y| fit_regressor(1.0, x, y),
+    library: "sqlite-ml",
+    estimator: "normal equations with smartcore's Cholesky, alpha 1.0",
+    fit: |x, y| fit_regressor(1.0, x.view(), y),
     decode: decode_linear,
 };
 
 pub const REGRESSOR_CV: AlgorithmSpec = AlgorithmSpec {
     name: "ridge_cv",
     task: Task::Regression,
-    library: "smartcore",
-    estimator: "smartcore RidgeRegression, alpha from 0.1, 1, 10 by 5-fold cross-validation",
-    fit: |x, y| fit_regressor(cv::choose(&CV_ALPHAS, x, y, fit_regressor)?, x, y),
+    library: "sqlite-ml",
+    estimator: "as ridge, alpha from 0.1, 1, 10 by 5-fold cross-validation",
+    fit: |x, y| {
+        let x = x.view();
+        fit_regressor(cv::choose(&CV_ALPHAS, x, y, solve)?, x, y)
+    },
     decode: decode_linear,
 };
 
 pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     name: "ridge",
     task: Task::Classification,
-    library: "smartcore",
-    estimator: "one smartcore RidgeRegression per class on +1/-1 targets, alpha 1.0",
-    fit: |x, y| fit_classifier(1.0, x, y),
+    library: "sqlite-ml",
+    estimator: "one ridge per class on +1/-1 targets, alpha 1.0",
+    fit: |x, y| fit_classifier(1.0, x.view(), y),
     decode: decode_classifier,
 };
 
 pub const CLASSIFIER_CV: AlgorithmSpec = AlgorithmSpec {
     name: "ridge_cv",
     task: Task::Classification,
-    library: "smartcore",
+    library: "sqlite-ml",
     estimator: "as ridge, alpha from 0.1, 1, 10 by 5-fold cross-validation",
-    fit: |x, y| fit_classifier(cv::choose(&CV_ALPHAS, x, y, fit_classifier)?, x, y),
+    fit: |x, y| {
+        let x = x.view();
+        fit_classifier(cv::choose(&CV_ALPHAS, x, y, solve)?, x, y)
+    },
     decode: decode_classifier,
 };
+
+/// (X'X + alpha I) w = X'y for every target column at once.
+fn solve(alpha: f64, normal: &Normal, w: &mut [Vec<f64>]) -> Result<(), Error> {
+    let (p, m) = (normal.features(), normal.targets());
+    let mut a = normal.gram.clone();
+    for j in 0..p {
+        a[j * p + j] += alpha;
+    }
+    let a = DenseMatrix::new(p, p, a, false).map_err(failed)?;
+    let b = DenseMatrix::new(p, m, normal.xy.clone(), false).map_err(failed)?;
+    let solution = a.cholesky_solve_mut(b).map_err(failed)?;
+    for (t, w) in w.iter_mut().enumerate() {
+        *w = (0..p).map(|j| *solution.get((j, t))).collect();
+    }
+    Ok(())
+}
 
 fn fit_regressor(
     alpha: f64,
     x: ArrayView2<'_, f64>,
     y: &Target<'_>,
 ) -> Result<Box<dyn Fitted>, Error> {
-    let y = y.values()?.to_vec();
-    let params = RidgeRegressionParameters::default().with_alpha(alpha);
-    let model = Model::fit(&dense(x)?, &y, params).map_err(failed)?;
-    Ok(Box::new(Linear::new(
-        model.coefficients(),
-        *model.intercept(),
-    )))
+    y.values()?;
+    let mut models = gram::fit(x, y, |normal, w| solve(alpha, normal, w))?;
+    Ok(Box::new(models.remove(0)))
 }
 
 #[derive(Serialize, Deserialize)]
@@ -91,42 +111,15 @@ fn x_rows(outputs: &[Vec<f64>]) -> usize {
     outputs.first().map_or(0, Vec::len)
 }
 
-/// For each row, the index of the output that is highest (the first on ties).
-pub fn argmax_rows(outputs: &[Vec<f64>], rows: usize) -> Vec<f64> {
-    (0..rows)
-        .map(|r| {
-            let mut best = 0;
-            for (class, output) in outputs.iter().enumerate() {
-                if output[r] > outputs[best][r] {
-                    best = class;
-                }
-            }
-            best as f64
-        })
-        .collect()
-}
-
 fn fit_classifier(
     alpha: f64,
     x: ArrayView2<'_, f64>,
     y: &Target<'_>,
 ) -> Result<Box<dyn Fitted>, Error> {
-    let (y, n_classes) = y.classes()?;
-    let x = dense(x)?;
-    // With two classes the second model's targets are the first's negated,
-    // and so is the fitted model: one fit serves both.
-    let fitted = if n_classes == 2 { 1 } else { n_classes };
-    let mut models = (n_classes - fitted..n_classes)
-        .map(|class| {
-            let signs: Vec<f64> = y
-                .iter()
-                .map(|&c| if c == class { 1.0 } else { -1.0 })
-                .collect();
-            let params = RidgeRegressionParameters::default().with_alpha(alpha);
-            let model = Model::fit(&x, &signs, params).map_err(failed)?;
-            Ok(Linear::new(model.coefficients(), *model.intercept()))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let (_, n_classes) = y.classes()?;
+    let mut models = gram::fit(x, y, |normal, w| solve(alpha, normal, w))?;
+    // With two classes one model was fitted, for the second class: the
+    // first's targets are its negation, and so is its model.
     if n_classes == 2 {
         models.insert(0, models[0].negated());
     }
@@ -141,4 +134,38 @@ fn decode_classifier(bytes: &[u8]) -> Result<Box<dyn Fitted>, Error> {
         ));
     }
     Ok(Box::new(model))
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::Array2;
+    use smartcore::linear::ridge_regression::{RidgeRegression, RidgeRegressionParameters};
+
+    use super::super::smartcore_util::dense;
+    use super::*;
+
+    /// The same model as smartcore's own ridge on the centred rows (its
+    /// `normalize` off: scikit-learn does not rescale either).
+    #[test]
+    fn matches_smartcores_ridge_on_centred_rows() {
+        let x = Array2::from_shape_fn((60, 3), |(r, c)| ((r * 29 + c * 7) % 23) as f64 - 11.0);
+        let y: Vec<f64> = (0..60)
+            .map(|r| 2.0 * x[(r, 0)] - x[(r, 2)] + ((r % 5) as f64))
+            .collect();
+        let ours = fit_regressor(1.0, x.view(), &Target::Values(&y)).unwrap();
+        let means = x.mean_axis(ndarray::Axis(0)).unwrap();
+        let centred = &x - &means;
+        let y_mean = y.iter().sum::<f64>() / 60.0;
+        let y_centred: Vec<f64> = y.iter().map(|v| v - y_mean).collect();
+        let params = RidgeRegressionParameters::default()
+            .with_alpha(1.0)
+            .with_normalize(false);
+        let theirs: RidgeRegression<f64, f64, DenseMatrix<f64>, Vec<f64>> =
+            RidgeRegression::fit(&dense(centred.view()).unwrap(), &y_centred, params).unwrap();
+        let predicted = ours.predict(x.view()).unwrap();
+        let expected = theirs.predict(&dense(centred.view()).unwrap()).unwrap();
+        for (p, e) in predicted.iter().zip(&expected) {
+            assert!((p - (e + y_mean)).abs() < 1e-9, "{p} {e}");
+        }
+    }
 }

@@ -7,9 +7,8 @@ use ndarray::{Array1, Array2, ArrayView2, Axis};
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
-use super::ridge::argmax_rows;
 use super::sampling::rng;
-use super::{decode, encode, AlgorithmSpec, Fitted, Target};
+use super::{argmax_rows, decode, encode, AlgorithmSpec, Fitted, Target};
 use crate::ml::{split::SEED, Task};
 use crate::Error;
 
@@ -23,7 +22,7 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     task: Task::Regression,
     library: "sqlite-ml",
     estimator: "squared loss, L2 alpha 1e-4, learning rate 0.01 / t^0.25",
-    fit: fit_regressor,
+    fit: |x, y| fit_regressor(x.view(), y),
     decode: decode_model,
 };
 
@@ -32,7 +31,7 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     task: Task::Classification,
     library: "sqlite-ml",
     estimator: "hinge loss one-vs-rest, L2 alpha 1e-4, 'optimal' learning rate",
-    fit: fit_classifier,
+    fit: |x, y| fit_classifier(x.view(), y),
     decode: decode_model,
 };
 

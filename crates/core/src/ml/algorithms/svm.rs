@@ -23,7 +23,7 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     task: Task::Regression,
     library: "linfa",
     estimator: "linfa-svm epsilon-SVR, RBF kernel, C 1, epsilon 0.1, gamma 'scale'; up to 20,000 training rows",
-    fit: fit_regressor,
+    fit: |x, y| fit_regressor(x.view(), y),
     decode: |bytes| Ok(Box::new(decode::<Regressor>(bytes)?)),
 };
 
@@ -33,7 +33,7 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     library: "linfa",
     estimator:
         "linfa-svm C-SVC one-vs-one, RBF kernel, C 1, gamma 'scale'; up to 20,000 training rows",
-    fit: fit_classifier,
+    fit: |x, y| fit_classifier(x.view(), y),
     decode: |bytes| Ok(Box::new(decode::<Classifier>(bytes)?)),
 };
 

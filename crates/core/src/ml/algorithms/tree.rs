@@ -18,17 +18,27 @@ use super::argmax;
 use super::sampling::rng;
 use crate::Error;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-enum Node {
-    /// Rows with `x[feature] <= threshold` go to `left`, the others to `left + 1`.
-    Split {
-        feature: u32,
-        threshold: f64,
-        left: u32,
-    },
-    Leaf {
-        value: f64,
-    },
+/// A split or a leaf in 16 bytes (a forest on a million rows holds millions
+/// of nodes). Children come after their parent, so no split points at the
+/// root: `left == 0` marks a leaf, which predicts `value`. A split sends
+/// rows with `x[feature] <= value` to `left` and the others to `left + 1`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+struct Node {
+    value: f64,
+    feature: u32,
+    left: u32,
+}
+
+const LEAF: Node = Node {
+    value: 0.0,
+    feature: 0,
+    left: 0,
+};
+
+impl Node {
+    fn is_leaf(&self) -> bool {
+        self.left == 0
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -181,23 +191,17 @@ impl Tree {
             }
         };
         set_leaf_values(&mut nodes, &node_of, weights, leaf_value);
+        nodes.shrink_to_fit();
         Tree { nodes }
     }
 
     pub fn predict_row(&self, row: impl Fn(usize) -> f64) -> f64 {
-        let mut node = 0;
-        loop {
-            match self.nodes[node] {
-                Node::Leaf { value } => return value,
-                Node::Split {
-                    feature,
-                    threshold,
-                    left,
-                } => {
-                    node = left as usize + usize::from(row(feature as usize) > threshold);
-                }
-            }
+        let mut node = self.nodes[0];
+        while !node.is_leaf() {
+            let right = row(node.feature as usize) > node.value;
+            node = self.nodes[node.left as usize + usize::from(right)];
         }
+        node.value
     }
 
     pub fn predict(&self, x: ArrayView2<'_, f64>) -> Vec<f64> {
@@ -213,18 +217,15 @@ impl Tree {
     pub fn check(&self, n_features: usize, leaf_ok: impl Fn(f64) -> bool) -> Result<(), Error> {
         let len = self.nodes.len();
         let sound = len > 0
-            && self.nodes.iter().enumerate().all(|(i, node)| match *node {
-                Node::Leaf { value } => leaf_ok(value),
-                Node::Split {
-                    feature,
-                    threshold,
-                    left,
-                } => {
-                    let left = left as usize;
+            && self.nodes.iter().enumerate().all(|(i, node)| {
+                let left = node.left as usize;
+                if node.is_leaf() {
+                    leaf_ok(node.value)
+                } else {
                     left > i
                         && left + 1 < len
-                        && (feature as usize) < n_features
-                        && !threshold.is_nan()
+                        && (node.feature as usize) < n_features
+                        && !node.value.is_nan()
                 }
             });
         if sound {
@@ -247,7 +248,7 @@ fn grow(
 ) -> (Vec<Node>, Vec<u32>) {
     let (rows, features) = (weights.len(), presorted.columns.len());
     let width = criterion.width();
-    let mut nodes = vec![Node::Leaf { value: 0.0 }];
+    let mut nodes = vec![LEAF];
     let mut node_of = vec![0u32; rows];
     let mut slot_of = vec![0u32; rows];
     // Per feature, the rows of growing nodes in that feature's order.
@@ -344,25 +345,20 @@ fn grow(
         for (s, &node) in frontier.iter().enumerate() {
             let Some(split) = best[s] else { continue };
             let left = nodes.len();
-            nodes.push(Node::Leaf { value: 0.0 });
-            nodes.push(Node::Leaf { value: 0.0 });
-            nodes[node] = Node::Split {
+            nodes.extend([LEAF, LEAF]);
+            nodes[node] = Node {
+                value: split.threshold,
                 feature: split.feature as u32,
-                threshold: split.threshold,
                 left: left as u32,
             };
             next.extend([left, left + 1]);
         }
         for &r in &active[0] {
             let r = r as usize;
-            if let Node::Split {
-                feature,
-                threshold,
-                left,
-            } = nodes[node_of[r] as usize]
-            {
-                let go_right = presorted.columns[feature as usize][r] > threshold;
-                node_of[r] = left + u32::from(go_right);
+            let node = nodes[node_of[r] as usize];
+            if !node.is_leaf() {
+                let go_right = presorted.columns[node.feature as usize][r] > node.value;
+                node_of[r] = node.left + u32::from(go_right);
             }
         }
         for order in &mut active {
@@ -400,9 +396,9 @@ fn set_leaf_values(
         }
     }
     for (i, node) in nodes.iter_mut().enumerate() {
-        if let Node::Leaf { value } = node {
+        if node.is_leaf() {
             let members = &grouped[start[i]..start[i + 1]];
-            *value = if members.is_empty() {
+            node.value = if members.is_empty() {
                 0.0
             } else {
                 leaf_value(members)
@@ -504,27 +500,17 @@ mod test {
 
     #[test]
     fn malformed_trees_are_refused() {
+        let split = |feature, left| Node {
+            value: 0.0,
+            feature,
+            left,
+        };
         let backward = Tree {
-            nodes: vec![
-                Node::Leaf { value: 1.0 },
-                Node::Split {
-                    feature: 0,
-                    threshold: 0.0,
-                    left: 0,
-                },
-            ],
+            nodes: vec![split(0, 2), LEAF, split(0, 1), LEAF, LEAF],
         };
         assert!(backward.check(1, f64::is_finite).is_err());
         let unknown_feature = Tree {
-            nodes: vec![
-                Node::Split {
-                    feature: 3,
-                    threshold: 0.0,
-                    left: 1,
-                },
-                Node::Leaf { value: 0.0 },
-                Node::Leaf { value: 1.0 },
-            ],
+            nodes: vec![split(3, 1), LEAF, Node { value: 1.0, ..LEAF }],
         };
         assert!(unknown_feature.check(3, f64::is_finite).is_err());
         assert!(unknown_feature.check(4, f64::is_finite).is_ok());
