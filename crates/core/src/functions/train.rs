@@ -55,7 +55,13 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
 
     let data = training::read(db, &relation, target, task)?;
     let outcome = training::fit(algorithm, data, target, test_size, strategy)?;
+    // What the fit's threads freed goes back before the blob is built, and
+    // the model once it lives on as its blob, before SQLite copies that in.
+    crate::memory::release_free_pages();
     let blob = outcome.model.to_blob()?;
+    let metrics = outcome.metrics;
+    drop(outcome.model);
+    crate::memory::release_free_pages();
     let recorded = catalog::record(
         db,
         NewRun {
@@ -68,16 +74,11 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
             split_strategy: split_name,
             library: algorithm.library,
             blob,
-            metrics: &outcome.metrics,
+            metrics: &metrics,
         },
     )?;
-    let score = outcome
-        .metrics
-        .iter()
-        .find(|(n, _)| *n == "score")
-        .map(|(_, v)| *v);
-    let metrics: serde_json::Map<String, serde_json::Value> = outcome
-        .metrics
+    let score = metrics.iter().find(|(n, _)| *n == "score").map(|(_, v)| *v);
+    let metrics: serde_json::Map<String, serde_json::Value> = metrics
         .iter()
         .map(|(n, v)| (n.to_string(), json!(v)))
         .collect();

@@ -96,15 +96,18 @@ impl Model {
     pub fn to_blob(&self) -> Result<Vec<u8>, Error> {
         let header = postcard::to_stdvec(&self.header)
             .map_err(|e| Error::Model(format!("cannot encode the model header: {e}")))?;
-        let payload = self.estimator.encode()?;
-        let mut blob = Vec::with_capacity(8 + 2 + 4 + header.len() + 8 + payload.len() + 4);
+        let mut blob = Vec::with_capacity(PREFIX_LEN + 4 + header.len() + 8);
         blob.extend_from_slice(MAGIC);
         blob.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
         blob.extend_from_slice(&self.uid.to_le_bytes());
         blob.extend_from_slice(&(header.len() as u32).to_le_bytes());
         blob.extend_from_slice(&header);
-        blob.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-        blob.extend_from_slice(&payload);
+        // The payload's length goes before it: written once it is known.
+        let length_at = blob.len();
+        blob.extend_from_slice(&0u64.to_le_bytes());
+        self.estimator.encode(&mut blob)?;
+        let payload_len = (blob.len() - length_at - 8) as u64;
+        blob[length_at..length_at + 8].copy_from_slice(&payload_len.to_le_bytes());
         let checksum = crc32fast::hash(&blob);
         blob.extend_from_slice(&checksum.to_le_bytes());
         Ok(blob)

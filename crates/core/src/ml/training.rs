@@ -216,10 +216,12 @@ pub fn fit(
     let x_train = keep(x_train);
     let x_test = keep(x_test);
     let pick = |all: &[f64], rows: &[usize]| rows.iter().map(|&r| all[r]).collect::<Vec<_>>();
-    // The estimator takes the training rows (see `FitFn`).
+    // The estimator takes the training rows (see `FitFn`); the whole target
+    // column and the row lists go before it runs, when memory peaks.
     let (estimator, metrics, classes) = match target {
         TargetColumn::Values(y) => {
             let (y_train, y_test) = (pick(&y, &train_rows), pick(&y, &test_rows));
+            drop((y, train_rows, test_rows));
             let estimator = (spec.fit)(x_train, &Target::Values(&y_train))?;
             let predicted = estimator.predict(x_test.view())?;
             (estimator, metrics::regression(&y_test, &predicted), None)
@@ -229,6 +231,7 @@ pub fn fit(
             drop(labels);
             let y_train: Vec<usize> = train_rows.iter().map(|&r| y[r]).collect();
             let y_test: Vec<usize> = test_rows.iter().map(|&r| y[r]).collect();
+            drop((y, train_rows, test_rows));
             let mut seen = y_train.clone();
             seen.sort_unstable();
             seen.dedup();

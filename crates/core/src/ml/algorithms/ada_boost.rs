@@ -100,8 +100,8 @@ impl Fitted for Regressor {
             .collect())
     }
 
-    fn encode(&self) -> Result<Vec<u8>, Error> {
-        encode(self)
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        encode(self, out)
     }
 }
 
@@ -119,8 +119,8 @@ impl Fitted for Classifier {
         Ok(scores.iter().map(|row| argmax(row) as f64).collect())
     }
 
-    fn encode(&self) -> Result<Vec<u8>, Error> {
-        encode(self)
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        encode(self, out)
     }
 }
 

@@ -34,8 +34,8 @@ impl Fitted for Constant {
         Ok(vec![self.0; x.nrows()])
     }
 
-    fn encode(&self) -> Result<Vec<u8>, Error> {
-        encode(self)
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        encode(self, out)
     }
 }
 

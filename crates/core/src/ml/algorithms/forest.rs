@@ -114,7 +114,7 @@ impl Fitted for Forest {
             .collect())
     }
 
-    fn encode(&self) -> Result<Vec<u8>, Error> {
-        encode(self)
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        encode(self, out)
     }
 }

@@ -152,8 +152,8 @@ impl Fitted for Neighbours {
             .collect())
     }
 
-    fn encode(&self) -> Result<Vec<u8>, Error> {
-        encode(self)
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        encode(self, out)
     }
 }
 

@@ -67,8 +67,8 @@ impl Fitted for Linear {
         self.outputs(x)
     }
 
-    fn encode(&self) -> Result<Vec<u8>, Error> {
-        encode(self)
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        encode(self, out)
     }
 }
 

@@ -72,8 +72,8 @@ impl Fitted for Network {
         Ok(argmax_rows(&outputs, x.nrows()))
     }
 
-    fn encode(&self) -> Result<Vec<u8>, Error> {
-        encode(self)
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        encode(self, out)
     }
 }
 

@@ -72,8 +72,8 @@ pub trait Fitted: Send + Sync {
     /// One prediction per row: the value (regression) or the class index (classification).
     /// The caller has checked the number of columns.
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<f64>, Error>;
-    /// The estimator's own bytes, read back by its spec's `decode`.
-    fn encode(&self) -> Result<Vec<u8>, Error>;
+    /// Appends the estimator's own bytes, read back by its spec's `decode`.
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error>;
 }
 
 /// Takes the training rows: an estimator that keeps its own copy in
@@ -181,8 +181,12 @@ pub fn is_class(n_classes: usize) -> impl Fn(f64) -> bool {
     move |v| v >= 0.0 && v.fract() == 0.0 && v < n_classes as f64
 }
 
-pub fn encode<T: Serialize>(model: &T) -> Result<Vec<u8>, Error> {
-    postcard::to_stdvec(model).map_err(|e| Error::Model(format!("cannot encode the model: {e}")))
+/// Appends `model` to `out`, which is the blob itself: a forest's bytes are
+/// not held twice.
+pub fn encode<T: Serialize>(model: &T, out: &mut Vec<u8>) -> Result<(), Error> {
+    *out = postcard::to_extend(model, std::mem::take(out))
+        .map_err(|e| Error::Model(format!("cannot encode the model: {e}")))?;
+    Ok(())
 }
 
 /// Reads a model's own bytes. Models holding trees check them after this

@@ -102,8 +102,8 @@ impl Fitted for OneVsRest {
         Ok(argmax_rows(&outputs, x_rows(&outputs)))
     }
 
-    fn encode(&self) -> Result<Vec<u8>, Error> {
-        encode(self)
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        encode(self, out)
     }
 }
 

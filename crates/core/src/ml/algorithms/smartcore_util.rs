@@ -36,8 +36,8 @@ where
         Ok(classes.into_iter().map(f64::from).collect())
     }
 
-    fn encode(&self) -> Result<Vec<u8>, Error> {
-        encode(&self.0)
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        encode(&self.0, out)
     }
 }
 

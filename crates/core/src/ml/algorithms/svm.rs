@@ -77,8 +77,8 @@ impl Fitted for Regressor {
         Ok(self.0.predict(&x).to_vec())
     }
 
-    fn encode(&self) -> Result<Vec<u8>, Error> {
-        encode(self)
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        encode(self, out)
     }
 }
 
@@ -93,8 +93,8 @@ impl Fitted for Classifier {
         Ok(votes.iter().map(|row| argmax(row) as f64).collect())
     }
 
-    fn encode(&self) -> Result<Vec<u8>, Error> {
-        encode(self)
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        encode(self, out)
     }
 }
 
