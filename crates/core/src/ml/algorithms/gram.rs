@@ -93,22 +93,11 @@ impl Sums {
         }
     }
 
-    fn minus(&self, other: &Sums) -> Sums {
-        let sub = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(a, b)| a - b).collect();
+    /// These sums plus `sign` times `other`'s.
+    fn combined(&self, sign: f64, other: &Sums) -> Sums {
+        let add = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(a, b)| a + sign * b).collect();
         Sums {
-            rows: self.rows - other.rows,
-            x: sub(&self.x, &other.x),
-            y: sub(&self.y, &other.y),
-            xx: sub(&self.xx, &other.xx),
-            xy: sub(&self.xy, &other.xy),
-            yy: sub(&self.yy, &other.yy),
-        }
-    }
-
-    fn plus(&self, other: &Sums) -> Sums {
-        let add = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(a, b)| a + b).collect();
-        Sums {
-            rows: self.rows + other.rows,
+            rows: self.rows + sign * other.rows,
             x: add(&self.x, &other.x),
             y: add(&self.y, &other.y),
             xx: add(&self.xx, &other.xx),
@@ -192,8 +181,7 @@ impl Normal {
 
 /// The problem of all rows.
 pub fn normal(x: ArrayView2<'_, f64>, y: &Targets<'_>) -> Normal {
-    let groups = vec![0u8; x.nrows()];
-    let (shift, sums) = sums(x, y, &groups, 1);
+    let (shift, sums) = sums(x, y, |_| 0, 1);
     sums[0].normal(&shift)
 }
 
@@ -205,20 +193,20 @@ pub fn fold_complements(
     fold_of: &[u8],
     folds: usize,
 ) -> Vec<Normal> {
-    let (shift, sums) = sums(x, y, fold_of, folds);
+    let (shift, sums) = sums(x, y, |r| fold_of[r] as usize, folds);
     let total = sums
         .iter()
         .skip(1)
-        .fold(sums[0].clone(), |all, s| all.plus(s));
+        .fold(sums[0].clone(), |all, s| all.combined(1.0, s));
     sums.iter()
-        .map(|fold| total.minus(fold).normal(&shift))
+        .map(|fold| total.combined(-1.0, fold).normal(&shift))
         .collect()
 }
 
 fn sums(
     x: ArrayView2<'_, f64>,
     y: &Targets<'_>,
-    group_of: &[u8],
+    group_of: impl Fn(usize) -> usize,
     groups: usize,
 ) -> (Shift, Vec<Sums>) {
     let (n, p, m) = (x.nrows(), x.ncols(), y.columns());
@@ -242,7 +230,7 @@ fn sums(
         for (t, e_t) in e.iter_mut().enumerate() {
             *e_t = y.value(r, t) - shift.y[t];
         }
-        sums[group_of[r] as usize].add(&d, &e);
+        sums[group_of(r)].add(&d, &e);
     }
     (shift, sums)
 }

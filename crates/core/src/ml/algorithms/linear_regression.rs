@@ -101,32 +101,30 @@ mod tests {
             .unwrap()
     }
 
+    /// Fits `x`, checks which path solved it, and compares the predictions
+    /// with smartcore's LinearRegression on the rows.
+    fn assert_fits_like_smartcore(x: ArrayView2<'_, f64>, y: &[f64], on_normal_equations: bool) {
+        let normal = gram::normal(x, &Targets::new(&Target::Values(y)));
+        assert_eq!(
+            solve_normal(&normal).unwrap().is_some(),
+            on_normal_equations
+        );
+        let ours = fit(x, &Target::Values(y)).unwrap().predict(x).unwrap();
+        for (a, b) in ours.iter().zip(smartcore(x, y)) {
+            assert!((a - b).abs() < 1e-9, "{a} {b}");
+        }
+    }
+
     #[test]
     fn the_normal_equations_give_the_least_squares_fit() {
         let (x, y) = rows();
-        let normal = gram::normal(x.view(), &Targets::new(&Target::Values(&y)));
-        assert!(solve_normal(&normal).unwrap().is_some());
-        let ours = fit(x.view(), &Target::Values(&y))
-            .unwrap()
-            .predict(x.view())
-            .unwrap();
-        for (a, b) in ours.iter().zip(smartcore(x.view(), &y)) {
-            assert!((a - b).abs() < 1e-9, "{a} {b}");
-        }
+        assert_fits_like_smartcore(x.view(), &y, true);
     }
 
     #[test]
     fn a_duplicated_column_is_solved_on_the_rows() {
         let (x, y) = rows();
         let x = concatenate(Axis(1), &[x.view(), x.column(0).insert_axis(Axis(1))]).unwrap();
-        let normal = gram::normal(x.view(), &Targets::new(&Target::Values(&y)));
-        assert!(solve_normal(&normal).unwrap().is_none());
-        let ours = fit(x.view(), &Target::Values(&y))
-            .unwrap()
-            .predict(x.view())
-            .unwrap();
-        for (a, b) in ours.iter().zip(smartcore(x.view(), &y)) {
-            assert!((a - b).abs() < 1e-9, "{a} {b}");
-        }
+        assert_fits_like_smartcore(x.view(), &y, false);
     }
 }
