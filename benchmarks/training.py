@@ -77,31 +77,34 @@ def algorithms(python: str) -> list[tuple[str, str]]:
     return [(a["prediction_type"], a["name"]) for a in json.loads(listing.stdout)]
 
 
-def measure(args, pythons, task: str, algorithm: str, rows: int) -> dict:
-    sources = {
-        side: args.data / str(rows) / f"{task}-{'reference' if side == 'reference' else 'ours'}.db"
-        for side in pythons
-    }
+def measure(args, pythons, task: str, algorithm: str, sizes: list[int]) -> dict[int, dict]:
+    """Runs at every size in turn, run by run, so that a slow spell of the
+    machine falls on all sizes alike (the scale ratios compare them)."""
     work = args.data / f"training-run-{os.getpid()}.db"
     sql = f"SELECT sqml_train('e', '{task}', '{algorithm}', 't', 'target')"
     targeted = args.scale or algorithm in TARGETED
     if not targeted:
         pythons = {side: pythons[side] for side in args.other_sides if side in pythons}
     timeout = args.timeout if targeted else args.other_timeout
-    runs: dict[str, list[dict]] = {side: [] for side in pythons}
+    runs = {rows: {side: [] for side in pythons} for rows in sizes}
     order = list(pythons)
     for run in range(args.runs if targeted else args.other_runs):
-        for side in order if run % 2 == 0 else order[::-1]:
-            if runs[side] and "failed" in runs[side][-1]:
-                continue
-            if side == "functions" and run >= args.functions_runs:
-                continue
-            shutil.copyfile(sources[side], work)
-            result = run_worker(pythons[side], side, work, sql, timeout)
-            runs[side].append(result)
-            print(task, algorithm, rows, side, result, file=sys.stderr, flush=True)
+        for rows in sizes:
+            for side in order if run % 2 == 0 else order[::-1]:
+                if runs[rows][side] and "failed" in runs[rows][side][-1]:
+                    continue
+                if side == "functions" and run >= args.functions_runs:
+                    continue
+                source = "reference" if side == "reference" else "ours"
+                shutil.copyfile(args.data / str(rows) / f"{task}-{source}.db", work)
+                result = run_worker(pythons[side], side, work, sql, timeout)
+                runs[rows][side].append(result)
+                print(task, algorithm, rows, side, result, file=sys.stderr, flush=True)
     work.unlink(missing_ok=True)
-    return {side: summarize(results) for side, results in runs.items()}
+    return {
+        rows: {side: summarize(results) for side, results in by_side.items()}
+        for rows, by_side in runs.items()
+    }
 
 
 def summarize(results: list[dict]) -> dict:
@@ -154,24 +157,21 @@ def main() -> int:
     results = json.loads(results_path.read_text()) if results_path.exists() else {}
     if args.scale:
         plan = [
-            (task, algorithm, rows)
-            for task, algorithm in (
-                ("classification", "logistic_regression"),
-                ("regression", "linear_regression"),
-                ("classification", "random_forest"),
-            )
-            for rows in (100_000, 1_000_000)
+            ("classification", "logistic_regression"),
+            ("regression", "linear_regression"),
+            ("classification", "random_forest"),
         ]
+        sizes = [100_000, 1_000_000]
         args.sides = ["extension"]
     else:
-        plan = [(task, name, 100_000) for task, name in algorithms(args.extension_python)]
-        plan.sort(key=lambda p: (p[0], p[1]))
+        plan = sorted(algorithms(args.extension_python))
+        sizes = [100_000]
     pythons = {side: pythons[side] for side in args.sides}
-    for task, algorithm, rows in plan:
+    for task, algorithm in plan:
         if task not in args.tasks or (args.only and algorithm not in args.only):
             continue
-        key = f"{task}/{algorithm}/{rows}"
-        results[key] = measure(args, pythons, task, algorithm, rows)
+        for rows, summary in measure(args, pythons, task, algorithm, sizes).items():
+            results[f"{task}/{algorithm}/{rows}"] = summary
         results_path.write_text(json.dumps(results, indent=1))
     if args.scale:
         write_section("scale", render_scale(results))
