@@ -8,7 +8,7 @@ use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
 use super::sampling::{rng, weighted_bootstrap};
-use super::tree::{weighted_majority, weighted_mean, Criterion, Growth, Presorted, Tree};
+use super::tree::{weighted_majority, weighted_mean, Criterion, Growth, Presorted, Scratch, Tree};
 use super::{argmax, decode, encode, is_class, AlgorithmSpec, Fitted, Target};
 use crate::ml::{split::SEED, Task};
 use crate::Error;
@@ -128,6 +128,7 @@ fn fit_regressor(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitte
     let y = y.values()?;
     let n = x.nrows();
     let presorted = Presorted::new(x);
+    let mut scratch = Scratch::default();
     let mut sample_weights = vec![1.0 / n as f64; n];
     let mut rng = rng(SEED);
     let (mut trees, mut weights) = (Vec::new(), Vec::new());
@@ -143,6 +144,7 @@ fn fit_regressor(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitte
             copies[r] += 1.0;
         }
         let tree = Tree::fit(
+            &mut scratch,
             &presorted,
             Criterion::SquaredError(y),
             &copies,
@@ -191,6 +193,7 @@ fn fit_classifier(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitt
     let (y, n_classes) = y.classes()?;
     let n = x.nrows();
     let presorted = Presorted::new(x);
+    let mut scratch = Scratch::default();
     let mut sample_weights = vec![1.0 / n as f64; n];
     let (mut stumps, mut weights) = (Vec::new(), Vec::new());
     let k = n_classes as f64;
@@ -201,6 +204,7 @@ fn fit_classifier(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitt
     };
     for _ in 0..ESTIMATORS {
         let stump = Tree::fit(
+            &mut scratch,
             &presorted,
             Criterion::Gini { y, n_classes },
             &sample_weights,

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::sampling::{bootstrap, rng};
-use super::tree::{weighted_majority, weighted_mean, Criterion, Growth, Presorted, Tree};
+use super::tree::{weighted_majority, weighted_mean, Criterion, Growth, Presorted, Scratch, Tree};
 use super::{argmax, decode, encode, is_class, Fitted, Target};
 use crate::ml::split::SEED;
 use crate::Error;
@@ -39,11 +39,16 @@ pub fn fit(x: Array2<f64>, y: &Target<'_>, settings: &Settings) -> Result<Box<dy
         Target::Classes { n_classes, .. } => Some(*n_classes),
     };
     let max_features = Some((settings.max_features)(features).clamp(1, features));
+    // Each thread's working memory goes from one of its trees to the next.
     let trees = (0..settings.trees)
         .into_par_iter()
-        .map(|i| {
+        .map_init(<(Vec<f64>, Scratch)>::default, |(weights, scratch), i| {
+            // What the last tree freed goes back before this one grows: the
+            // peak comes at the last trees, with all the others kept.
+            crate::memory::release_free_pages();
             let seed = SEED.wrapping_add(i as u64);
-            let mut weights = vec![if settings.bootstrap { 0.0 } else { 1.0 }; n];
+            weights.clear();
+            weights.resize(n, if settings.bootstrap { 0.0 } else { 1.0 });
             if settings.bootstrap {
                 for r in bootstrap(&mut rng(seed), n) {
                     weights[r] += 1.0;
@@ -56,18 +61,20 @@ pub fn fit(x: Array2<f64>, y: &Target<'_>, settings: &Settings) -> Result<Box<dy
             };
             match *y {
                 Target::Values(v) => Tree::fit(
+                    scratch,
                     &presorted,
                     Criterion::SquaredError(v),
-                    &weights,
+                    weights,
                     growth,
-                    weighted_mean(v, &weights),
+                    weighted_mean(v, weights),
                 ),
                 Target::Classes { y, n_classes } => Tree::fit(
+                    scratch,
                     &presorted,
                     Criterion::Gini { y, n_classes },
-                    &weights,
+                    weights,
                     growth,
-                    weighted_majority(y, n_classes, &weights),
+                    weighted_majority(y, n_classes, weights),
                 ),
             }
         })

@@ -10,7 +10,7 @@
 use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
-use super::tree::{Criterion, Growth, Presorted, Tree};
+use super::tree::{Criterion, Growth, Presorted, Scratch, Tree};
 use super::{argmax, decode, encode, AlgorithmSpec, Fitted, Target};
 use crate::ml::Task;
 use crate::Error;
@@ -82,6 +82,7 @@ fn fit_regressor(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitte
     let n = y.len();
     let initial = y.iter().sum::<f64>() / n as f64;
     let presorted = Presorted::new(x);
+    let mut scratch = Scratch::default();
     let ones = vec![1.0; n];
     let mut predicted = vec![initial; n];
     let mut trees = Vec::with_capacity(ROUNDS);
@@ -90,6 +91,7 @@ fn fit_regressor(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitte
         let mean =
             |rows: &[usize]| rows.iter().map(|&r| residual[r]).sum::<f64>() / rows.len() as f64;
         let tree = Tree::fit(
+            &mut scratch,
             &presorted,
             Criterion::SquaredError(&residual),
             &ones,
@@ -165,6 +167,7 @@ fn fit_classifier(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitt
     let (y, n_classes) = y.classes()?;
     let n = y.len();
     let presorted = Presorted::new(x);
+    let mut scratch = Scratch::default();
     let ones = vec![1.0; n];
     let mut counts = vec![0.0; n_classes];
     for &c in y {
@@ -214,6 +217,7 @@ fn fit_classifier(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitt
                 }
             };
             let tree = Tree::fit(
+                &mut scratch,
                 &presorted,
                 Criterion::SquaredError(&residual),
                 &ones,

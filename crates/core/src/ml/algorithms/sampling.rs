@@ -8,8 +8,8 @@ pub fn rng(seed: u64) -> ChaCha8Rng {
 }
 
 /// `n` row indices drawn uniformly with replacement.
-pub fn bootstrap(rng: &mut ChaCha8Rng, n: usize) -> Vec<usize> {
-    (0..n).map(|_| rng.random_range(0..n)).collect()
+pub fn bootstrap(rng: &mut ChaCha8Rng, n: usize) -> impl Iterator<Item = usize> + '_ {
+    (0..n).map(move |_| rng.random_range(0..n))
 }
 
 /// `weights.len()` row indices drawn with replacement, each row with

@@ -5,7 +5,8 @@
 //! mean, while log-loss boosting needs Newton-step leaves.
 //!
 //! Grown level by level over row orders sorted once per training: a level
-//! costs one pass over the rows still in growing nodes, for each feature.
+//! reads each growing node's rows once for each feature it may split on,
+//! then regroups the rows by child node in every feature's order.
 //! Sample weights stand in for bootstrap copies, so resampling never
 //! re-sorts. The tree is flat (children by index, always forward), so a
 //! decoded tree is checked in one pass and cannot recurse or loop.
@@ -174,25 +175,44 @@ struct NodeTotals {
     rows: usize,
 }
 
+/// The working memory of growing trees, kept from one tree to the next: a
+/// forest's threads grow tree after tree, and buffers allocated anew for
+/// each (their sizes differ a little from tree to tree) left blocks in the
+/// heap between the trees kept, which later trees could not reuse.
+#[derive(Default)]
+pub struct Scratch {
+    nodes: Vec<Node>,
+    node_of: Vec<u32>,
+    orders: Vec<u32>,
+    right_rows: Vec<u32>,
+    starts: Vec<usize>,
+    grouped: Vec<usize>,
+}
+
 impl Tree {
     /// Grows a tree on the rows with a positive `weights[r]`. Each leaf's value
-    /// is `leaf_value(its rows)`.
+    /// is `leaf_value(its rows)`. `scratch` may come from an earlier tree.
     pub fn fit(
+        scratch: &mut Scratch,
         presorted: &Presorted,
         criterion: Criterion<'_>,
         weights: &[f64],
         growth: Growth,
         leaf_value: impl Fn(&[usize]) -> f64,
     ) -> Tree {
-        let (mut nodes, node_of) = match criterion {
-            Criterion::SquaredError(y) => grow(presorted, SquaredError(y), weights, growth),
-            Criterion::Gini { y, n_classes } => {
-                grow(presorted, Gini { y, n_classes }, weights, growth)
+        match criterion {
+            Criterion::SquaredError(y) => {
+                grow(scratch, presorted, SquaredError(y), weights, growth)
             }
-        };
-        set_leaf_values(&mut nodes, &node_of, weights, leaf_value);
-        nodes.shrink_to_fit();
-        Tree { nodes }
+            Criterion::Gini { y, n_classes } => {
+                grow(scratch, presorted, Gini { y, n_classes }, weights, growth)
+            }
+        }
+        set_leaf_values(scratch, weights, leaf_value);
+        // A copy at its exact size; the grown vector is used again.
+        Tree {
+            nodes: scratch.nodes.clone(),
+        }
     }
 
     pub fn predict_row(&self, row: impl Fn(usize) -> f64) -> f64 {
@@ -238,61 +258,83 @@ impl Tree {
     }
 }
 
-/// Grows the tree's nodes level by level; returns them with the node each
-/// training row ends in.
+/// A frontier node and where its rows sit in every feature's order (the
+/// same range in each, as every order holds the same rows grouped by node in
+/// frontier order).
+struct Segment {
+    node: usize,
+    start: usize,
+    end: usize,
+}
+
+/// Grows the tree's nodes level by level into `scratch.nodes`, and the node
+/// each training row ends in into `scratch.node_of`.
+///
+/// Each feature's rows are kept grouped by frontier node, each group in that
+/// feature's order, so a split search reads only the groups of the nodes that
+/// may split on the feature (a forest draws a few features per node) and
+/// needs no per-row lookup of the node.
 fn grow(
+    scratch: &mut Scratch,
     presorted: &Presorted,
     criterion: impl Impurity,
     weights: &[f64],
     growth: Growth,
-) -> (Vec<Node>, Vec<u32>) {
+) {
     let (rows, features) = (weights.len(), presorted.columns.len());
     let width = criterion.width();
-    let mut nodes = vec![LEAF];
-    let mut node_of = vec![0u32; rows];
-    let mut slot_of = vec![0u32; rows];
-    // Per feature, the rows of growing nodes in that feature's order.
-    let mut active: Vec<Vec<u32>> = presorted
-        .by_feature
-        .iter()
-        .map(|order| {
-            order
-                .iter()
-                .copied()
-                .filter(|&r| weights[r as usize] > 0.0)
-                .collect()
-        })
-        .collect();
-    let mut frontier: Vec<usize> = vec![0];
+    let Scratch {
+        nodes,
+        node_of,
+        orders,
+        right_rows,
+        ..
+    } = scratch;
+    nodes.clear();
+    nodes.push(LEAF);
+    node_of.clear();
+    node_of.resize(rows, 0);
+    // Every feature's order of the rows still in growing nodes, one after
+    // the other (`active` rows each), in one vector kept from tree to tree.
+    let mut active = weights.iter().filter(|&&w| w > 0.0).count();
+    // Room for every row once, so that no later tree (each has its own
+    // number of rows in its sample) reallocates and leaves the old block
+    // behind in the heap; the pages past what a tree uses are never touched,
+    // so they take no memory.
+    orders.clear();
+    orders.reserve_exact(features * rows);
+    for order in &presorted.by_feature {
+        orders.extend(order.iter().copied().filter(|&r| weights[r as usize] > 0.0));
+    }
+    let mut frontier = vec![Segment {
+        node: 0,
+        start: 0,
+        end: active,
+    }];
     let mut rng = rng(growth.seed);
     let mut depth = 0;
+    let mut left = vec![0.0; width];
+    right_rows.clear();
     while !frontier.is_empty() && growth.max_depth.is_none_or(|d| depth < d) {
-        let mut slot = vec![u32::MAX; nodes.len()];
-        for (s, &node) in frontier.iter().enumerate() {
-            slot[node] = s as u32;
-        }
-        // Each active row's frontier slot, read once per row per feature below.
-        for &r in &active[0] {
-            slot_of[r as usize] = slot[node_of[r as usize] as usize];
-        }
-        let mut totals: Vec<NodeTotals> = frontier
+        let totals: Vec<NodeTotals> = frontier
             .iter()
-            .map(|_| NodeTotals {
-                stats: vec![0.0; width],
-                low: f64::INFINITY,
-                high: f64::NEG_INFINITY,
-                rows: 0,
+            .map(|segment| {
+                let mut t = NodeTotals {
+                    stats: vec![0.0; width],
+                    low: f64::INFINITY,
+                    high: f64::NEG_INFINITY,
+                    rows: segment.end - segment.start,
+                };
+                for &r in &orders[segment.start..segment.end] {
+                    let r = r as usize;
+                    criterion.add(&mut t.stats, r, weights[r]);
+                    let label = criterion.label(r);
+                    t.low = t.low.min(label);
+                    t.high = t.high.max(label);
+                }
+                t
             })
             .collect();
-        for &r in &active[0] {
-            let r = r as usize;
-            let t = &mut totals[slot_of[r] as usize];
-            criterion.add(&mut t.stats, r, weights[r]);
-            let label = criterion.label(r);
-            t.low = t.low.min(label);
-            t.high = t.high.max(label);
-            t.rows += 1;
-        }
         // Pure nodes and single rows stay leaves.
         let growing: Vec<bool> = totals
             .iter()
@@ -308,102 +350,147 @@ fn grow(
             allowed
         });
         let mut best: Vec<Option<Best>> = vec![None; frontier.len()];
-        let mut left = vec![0.0; frontier.len() * width];
-        let mut last = vec![f64::NAN; frontier.len()];
-        for (feature, order) in active.iter().enumerate() {
+        // Feature by feature, so that one column is read at a time (a node's
+        // rows are scattered over the table).
+        for (feature, order) in orders.chunks(active.max(1)).enumerate() {
             let column = &presorted.columns[feature];
-            left.iter_mut().for_each(|v| *v = 0.0);
-            for &r in order {
-                let r = r as usize;
-                let s = slot_of[r] as usize;
+            for (s, segment) in frontier.iter().enumerate() {
                 if !growing[s] || allowed.as_ref().is_some_and(|a| !a[s * features + feature]) {
                     continue;
                 }
-                let value = column[r];
-                let node_left = &mut left[s * width..(s + 1) * width];
-                if node_left[0] > 0.0 && value > last[s] {
-                    let gain = criterion.gain(&totals[s].stats, node_left);
-                    if best[s].is_none_or(|b| gain > b.gain) {
-                        let mut threshold = last[s] + (value - last[s]) / 2.0;
-                        if threshold >= value {
-                            threshold = last[s];
+                left.iter_mut().for_each(|v| *v = 0.0);
+                let mut last = f64::NAN;
+                for &r in &order[segment.start..segment.end] {
+                    let r = r as usize;
+                    let value = column[r];
+                    if left[0] > 0.0 && value > last {
+                        let gain = criterion.gain(&totals[s].stats, &left);
+                        if best[s].is_none_or(|b| gain > b.gain) {
+                            let mut threshold = last + (value - last) / 2.0;
+                            if threshold >= value {
+                                threshold = last;
+                            }
+                            best[s] = Some(Best {
+                                gain,
+                                feature,
+                                threshold,
+                            });
                         }
-                        best[s] = Some(Best {
-                            gain,
-                            feature,
-                            threshold,
-                        });
                     }
+                    criterion.add(&mut left, r, weights[r]);
+                    last = value;
                 }
-                criterion.add(node_left, r, weights[r]);
-                last[s] = value;
             }
-            last.iter_mut().for_each(|v| *v = f64::NAN);
         }
-        let first_child = nodes.len();
+        // Split nodes send their rows to their children; the rows of new
+        // leaves leave the orders.
         let mut next = Vec::new();
-        for (s, &node) in frontier.iter().enumerate() {
+        let mut start = 0;
+        for (s, segment) in frontier.iter().enumerate() {
             let Some(split) = best[s] else { continue };
-            let left = nodes.len();
+            let left_child = nodes.len();
             nodes.extend([LEAF, LEAF]);
-            nodes[node] = Node {
+            nodes[segment.node] = Node {
                 value: split.threshold,
                 feature: split.feature as u32,
-                left: left as u32,
+                left: left_child as u32,
             };
-            next.extend([left, left + 1]);
+            let column = &presorted.columns[split.feature];
+            let mut going_left = 0;
+            for &r in &orders[segment.start..segment.end] {
+                let right = column[r as usize] > split.threshold;
+                node_of[r as usize] = (left_child + usize::from(right)) as u32;
+                going_left += usize::from(!right);
+            }
+            let end = start + segment.end - segment.start;
+            next.push(Segment {
+                node: left_child,
+                start,
+                end: start + going_left,
+            });
+            next.push(Segment {
+                node: left_child + 1,
+                start: start + going_left,
+                end,
+            });
+            start = end;
         }
-        for &r in &active[0] {
-            let r = r as usize;
-            let node = nodes[node_of[r] as usize];
-            if !node.is_leaf() {
-                let go_right = presorted.columns[node.feature as usize][r] > node.value;
-                node_of[r] = node.left + u32::from(go_right);
+        // In place: each feature's order moves to the front of its old place,
+        // so rows are only ever written at or before where they are read.
+        let mut kept = 0;
+        for feature in 0..features {
+            let base = feature * active;
+            for segment in &frontier {
+                let node = nodes[segment.node];
+                if node.is_leaf() {
+                    continue;
+                }
+                for i in base + segment.start..base + segment.end {
+                    let r = orders[i];
+                    if node_of[r as usize] == node.left {
+                        orders[kept] = r;
+                        kept += 1;
+                    } else {
+                        right_rows.push(r);
+                    }
+                }
+                orders[kept..kept + right_rows.len()].copy_from_slice(right_rows);
+                kept += right_rows.len();
+                right_rows.clear();
             }
         }
-        for order in &mut active {
-            order.retain(|&r| node_of[r as usize] as usize >= first_child);
-        }
+        debug_assert_eq!(kept, features * start);
+        active = start;
+        orders.truncate(kept);
         frontier = next;
         depth += 1;
     }
-    (nodes, node_of)
 }
 
-/// Gives each leaf its value from the rows (with a positive weight) that end in it.
-fn set_leaf_values(
-    nodes: &mut [Node],
-    node_of: &[u32],
-    weights: &[f64],
-    leaf_value: impl Fn(&[usize]) -> f64,
-) {
-    // Rows grouped by node with one counting sort.
-    let mut start = vec![0usize; nodes.len() + 1];
+/// Gives each leaf of `scratch.nodes` its value from the rows (with a
+/// positive weight) that end in it.
+fn set_leaf_values(scratch: &mut Scratch, weights: &[f64], leaf_value: impl Fn(&[usize]) -> f64) {
+    let Scratch {
+        nodes,
+        node_of,
+        starts,
+        grouped,
+        ..
+    } = scratch;
+    // Rows grouped by node with one counting sort: `starts[i]` is where node
+    // i's rows begin, used as its fill position then moved back one node.
+    starts.clear();
+    starts.resize(nodes.len() + 1, 0);
     for (r, &node) in node_of.iter().enumerate() {
         if weights[r] > 0.0 {
-            start[node as usize + 1] += 1;
+            starts[node as usize + 1] += 1;
         }
     }
-    for i in 1..start.len() {
-        start[i] += start[i - 1];
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
     }
-    let mut fill = start.clone();
-    let mut grouped = vec![0usize; start[nodes.len()]];
+    grouped.clear();
+    grouped.reserve_exact(node_of.len());
+    grouped.resize(starts[nodes.len()], 0);
     for (r, &node) in node_of.iter().enumerate() {
         if weights[r] > 0.0 {
-            grouped[fill[node as usize]] = r;
-            fill[node as usize] += 1;
+            grouped[starts[node as usize]] = r;
+            starts[node as usize] += 1;
         }
     }
+    // Each node's fill position is now where the next node's rows begin.
+    let mut begin = 0;
     for (i, node) in nodes.iter_mut().enumerate() {
+        let end = starts[i];
         if node.is_leaf() {
-            let members = &grouped[start[i]..start[i + 1]];
+            let members = &grouped[begin..end];
             node.value = if members.is_empty() {
                 0.0
             } else {
                 leaf_value(members)
             };
         }
+        begin = end;
     }
 }
 
@@ -450,6 +537,7 @@ mod test {
         let y = [0.0, 0.0, 0.0, 5.0, 5.0, 5.0];
         let w = [1.0; 6];
         let tree = Tree::fit(
+            &mut Scratch::default(),
             &Presorted::new(x.view()),
             Criterion::SquaredError(&y),
             &w,
@@ -469,6 +557,7 @@ mod test {
         let y = [0, 1, 1, 0];
         let w = [1.0; 4];
         let tree = Tree::fit(
+            &mut Scratch::default(),
             &Presorted::new(x.view()),
             Criterion::Gini {
                 y: &y,
@@ -488,6 +577,7 @@ mod test {
         let y = [0.0, 100.0, 10.0];
         let w = [1.0, 0.0, 1.0];
         let tree = Tree::fit(
+            &mut Scratch::default(),
             &Presorted::new(x.view()),
             Criterion::SquaredError(&y),
             &w,
