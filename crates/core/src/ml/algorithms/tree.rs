@@ -523,7 +523,7 @@ pub fn weighted_majority<'a>(
 mod test {
     use super::super::is_class;
     use super::*;
-    use ndarray::array;
+    use ndarray::{array, Array2};
 
     const ALL: Growth = Growth {
         max_depth: None,
@@ -586,6 +586,47 @@ mod test {
         );
         // The split falls midway between the two weighted rows.
         assert_eq!(tree.predict(x.view()), vec![0.0, 0.0, 10.0]);
+    }
+
+    #[test]
+    fn working_memory_from_earlier_trees_changes_nothing() {
+        // Rows in a different order per feature, ties, samples of different
+        // sizes and a tree stopped by depth, so that the reused vectors hold
+        // stale rows.
+        let x = Array2::from_shape_fn((40, 3), |(r, c)| ((r * (c + 3) * 7) % 11) as f64);
+        let y: Vec<usize> = (0..40).map(|r| (r * 5 % 7) % 3).collect();
+        let presorted = Presorted::new(x.view());
+        let samples: Vec<Vec<f64>> = vec![
+            (0..40).map(|r| (r % 3) as f64).collect(),
+            vec![1.0; 40],
+            (0..40).map(|r| f64::from(r % 5 == 0)).collect(),
+        ];
+        let fit = |scratch: &mut Scratch, w: &[f64], max_depth| {
+            let growth = Growth {
+                max_depth,
+                max_features: Some(2),
+                seed: 7,
+            };
+            let criterion = Criterion::Gini {
+                y: &y,
+                n_classes: 3,
+            };
+            Tree::fit(
+                scratch,
+                &presorted,
+                criterion,
+                w,
+                growth,
+                weighted_majority(&y, 3, w),
+            )
+        };
+        let mut kept = Scratch::default();
+        for (w, max_depth) in samples.iter().zip([Some(2), None, Some(1)]) {
+            let fresh = fit(&mut Scratch::default(), w, max_depth);
+            let reused = fit(&mut kept, w, max_depth);
+            assert!(fresh.nodes.len() > 1);
+            assert_eq!(format!("{:?}", reused.nodes), format!("{:?}", fresh.nodes));
+        }
     }
 
     #[test]
