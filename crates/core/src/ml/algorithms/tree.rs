@@ -23,7 +23,7 @@ use crate::Error;
 /// of nodes). Children come after their parent, so no split points at the
 /// root: `left == 0` marks a leaf, which predicts `value`. A split sends
 /// rows with `x[feature] <= value` to `left` and the others to `left + 1`.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 struct Node {
     value: f64,
     feature: u32,
@@ -625,7 +625,7 @@ mod test {
             let fresh = fit(&mut Scratch::default(), w, max_depth);
             let reused = fit(&mut kept, w, max_depth);
             assert!(fresh.nodes.len() > 1);
-            assert_eq!(format!("{:?}", reused.nodes), format!("{:?}", fresh.nodes));
+            assert_eq!(reused.nodes, fresh.nodes);
         }
     }
 
