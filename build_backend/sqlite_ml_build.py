@@ -1,10 +1,12 @@
 """PEP 517 build backend: maturin, plus the standalone loadable extension.
 
-maturin builds one cdylib, the Python module. The sqlite3 shell and other
-SQLite hosts need a second one, built with rusqlite's `loadable_extension`
-feature, which cannot share a cargo invocation with the Python module
-(features unify within one build). This backend builds it first and drops it
-into the package directory, from where maturin puts it in the wheel.
+The top crate (src/) builds two cdylibs from one source, by Cargo feature:
+maturin builds the Python module (`--features python`, see pyproject.toml).
+The sqlite3 shell and other SQLite hosts need the other one, the default
+`extension` feature with rusqlite's `loadable_extension`, which cannot share
+a cargo invocation with the Python module (features unify within one build).
+This backend builds it first and drops it into the package directory, from
+where maturin puts it in the wheel.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from maturin import (  # noqa: F401  (re-exported PEP 517 hooks)
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = ROOT / "python" / "sqlite_ml"
-EXTENSION_PACKAGE = "sqlite-ml-extension"
+EXTENSION_PACKAGE = "sqlite-ml"
 
 
 def build_loadable_extension() -> Path:

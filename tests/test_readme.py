@@ -1,16 +1,33 @@
 """The README shows what the code does: its tutorial is the demo's real
-output, its algorithm table is the registry's."""
+output, its algorithm table is the registry's, and it renders as CommonMark
+the way its source reads."""
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from markdown_it import MarkdownIt
+
 import sqlite_ml
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+README_PATH = Path(__file__).resolve().parent.parent / "README.md"
+README = README_PATH.read_text()
+
+
+def tutorial_steps(demo_output: str) -> list[tuple[str, str]]:
+    """The demo prints each step as its SQL (up to the line ending in `;`),
+    then the result, then a blank line."""
+    steps = []
+    for chunk in demo_output.strip().split("\n\n"):
+        lines = chunk.split("\n")
+        end = next(i for i, line in enumerate(lines) if line.endswith(";"))
+        steps.append(("\n".join(lines[: end + 1]), "\n".join(lines[end + 1 :])))
+    return steps
 
 
 def test_the_tutorial_is_the_demo_output():
@@ -18,8 +35,9 @@ def test_the_tutorial_is_the_demo_output():
         [sys.executable, "-m", "sqlite_ml", "demo"], capture_output=True, text=True, timeout=120
     )
     assert demo.returncode == 0, demo.stderr
-    block = README.split("## Tutorial: iris, end to end\n\n```\n", 1)[1].split("\n```", 1)[0]
-    assert block == demo.stdout.rstrip()
+    section = README.split("## Tutorial: iris, end to end\n", 1)[1].split("\n## ", 1)[0]
+    shown = re.findall(r"```sql\n(.*?)\n```\n\n```text\n(.*?)\n```", section, flags=re.S)
+    assert shown == tutorial_steps(demo.stdout)
 
 
 def test_the_algorithm_table_is_the_registry():
@@ -32,3 +50,45 @@ def test_the_algorithm_table_is_the_registry():
     table = [line for line in README.splitlines() if line.startswith("| `")]
     algorithm_rows = [line for line in table if line.count("|") == 5]
     assert algorithm_rows == rows
+
+
+def source_fences(text: str) -> list[int]:
+    """0-based line numbers of the lines that open or close a code fence."""
+    return [i for i, line in enumerate(text.splitlines()) if line.startswith("```")]
+
+
+@pytest.mark.parametrize("name", ["README.md", "ROBUSTNESS.md", "BENCHMARKS.md"])
+def test_markdown_renders_as_its_source_reads(name):
+    text = (README_PATH.parent / name).read_text()
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    lines = text.splitlines()
+
+    # Every fence line of the source opens or closes a code block: none is
+    # glued to prose (which swaps code and prose for the rest of the page).
+    fences = [t for t in tokens if t.type == "fence"]
+    rendered = sorted(line for t in fences for line in (t.map[0], t.map[1] - 1))
+    assert rendered == source_fences(text)
+
+    # Every heading of the source is a heading when rendered.
+    in_code = set()
+    for t in fences:
+        in_code.update(range(t.map[0], t.map[1]))
+    headings = {t.map[0] for t in tokens if t.type == "heading_open"}
+    source_headings = {
+        i for i, line in enumerate(lines) if line.startswith("#") and i not in in_code
+    }
+    assert source_headings == headings
+
+    # No paragraph inside a list item continues on an unindented line (a
+    # sentence meant to follow the list would render as part of its last item).
+    depth = 0
+    for t in tokens:
+        if t.type == "list_item_open":
+            depth += 1
+        elif t.type == "list_item_close":
+            depth -= 1
+        elif depth and t.type == "paragraph_open":
+            for i in range(t.map[0] + 1, t.map[1]):
+                assert lines[i].startswith(" "), (
+                    f"{name}:{i + 1} continues a list item: {lines[i]!r}"
+                )

@@ -1,4 +1,5 @@
-"""Command line: ``python -m sqlite_ml path|version|demo``."""
+"""sqlite-ml from the command line: where the loadable extension is, the
+version, and the iris tutorial."""
 
 from __future__ import annotations
 

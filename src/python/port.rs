@@ -9,7 +9,7 @@ use pyo3::types::PyTuple;
 use sqlite_ml_core::ml::Model;
 use sqlite_ml_core::{Arg, Db, Error, Value};
 
-use crate::convert::{py_to_value, value_to_py};
+use super::convert::{py_to_value, value_to_py};
 
 thread_local! {
     /// The model kept for one statement: (statement id, experiment, model).
