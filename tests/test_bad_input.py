@@ -25,7 +25,12 @@ def conn(request, tmp_path):
 
 
 def catalog_counts(conn) -> list[int]:
-    return [conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in CATALOG]
+    """Rows in each catalog table; -1 for one that does not exist (yet)."""
+    present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return [
+        conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] if t in present else -1
+        for t in CATALOG
+    ]
 
 
 def fails(conn, sql: str, params=()) -> str:

@@ -35,6 +35,9 @@ print("done", count)
 
 def invariants(conn: sqlite3.Connection) -> None:
     """What every reader must see, whenever it looks."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "sqml_experiments" not in tables:
+        return  # no training has finished yet: the first one creates the catalog
     wrong = conn.execute(
         "SELECT e.name, (SELECT count(*) FROM sqml_deployments d WHERE d.experiment_id = e.id AND d.active) AS n "
         "FROM sqml_experiments e WHERE n != 1"

@@ -18,10 +18,12 @@ it, and the functions otherwise.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import sqlite3
 import sys
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -103,10 +105,18 @@ def load(conn: sqlite3.Connection, *, route: Route = "auto") -> str:
     return route
 
 
-def _translate(error: sqlite3.Error) -> sqlite3.Error:
+def _translate(error: sqlite3.Error, sql: Any = None) -> sqlite3.Error:
     """The error with sqlite-ml's own message, when it was one of ours."""
     if str(error) == _CALLBACK_FAILED:
         message = _sqlite_ml.take_last_error()
+        if message is None and isinstance(sql, str) and "sqml_" in sql.lower():
+            # Python's sqlite3 failed to convert an argument before calling
+            # the function, so the function never ran to say what was wrong.
+            message = (
+                "sqlite-ml: a sqml_* call failed before it started: Python's sqlite3 could not "
+                "convert one of its arguments (TEXT that is not valid UTF-8?); pass such "
+                "values as BLOB (CAST(x AS BLOB)) or fix the text"
+            )
         if message is not None:
             translated = type(error)(message)
             for attribute in ("sqlite_errorcode", "sqlite_errorname"):
@@ -115,6 +125,8 @@ def _translate(error: sqlite3.Error) -> sqlite3.Error:
             return translated
     return error
 
+
+_NO_LOCK = contextlib.nullcontext()
 
 # Each statement a sqlite_ml.Connection starts gets an id unique in the
 # process; the functions keep the deployed model for the rest of it.
@@ -126,13 +138,14 @@ def _keeping_messages(method: Any, *, starts_statement: bool) -> Any:
     message, and numbers the statements it starts."""
 
     def wrapper(self: Any, *args: Any) -> Any:
-        if starts_statement:
-            _sqlite_ml.clear_last_error()
-            self.connection._sqml_statement = next(_STATEMENT_IDS)
-        try:
-            return method(self, *args)
-        except sqlite3.Error as error:
-            raise _translate(error) from None
+        with getattr(self.connection, "_sqml_lock", _NO_LOCK):
+            if starts_statement:
+                _sqlite_ml.clear_last_error()
+                self.connection._sqml_statement = next(_STATEMENT_IDS)
+            try:
+                return method(self, *args)
+            except sqlite3.Error as error:
+                raise _translate(error, args[0] if starts_statement and args else None) from None
 
     wrapper.__name__ = method.__name__
     wrapper.__doc__ = method.__doc__
@@ -152,7 +165,17 @@ class Cursor(sqlite3.Cursor):
 
 
 class Connection(sqlite3.Connection):
-    """A ``sqlite3.Connection`` whose cursors are :class:`Cursor`."""
+    """A ``sqlite3.Connection`` whose cursors are :class:`Cursor`.
+
+    Its statements run one at a time, whichever thread starts them (with
+    ``check_same_thread=False``): a ``sqml_*`` function lets the GIL go while
+    it fits, and a second thread calling into SQLite then must not hold the
+    GIL while it waits for the connection, or neither could go on.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sqml_lock = threading.RLock()
 
     def cursor(self, factory: Any = Cursor) -> Cursor:  # type: ignore[override]
         return super().cursor(factory)

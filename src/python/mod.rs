@@ -7,11 +7,10 @@ mod convert;
 mod port;
 
 use std::cell::RefCell;
-use std::ptr::NonNull;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::{PyDict, PyTuple, PyWeakrefReference};
 use sqlite_ml_core::{FunctionSpec, FUNCTIONS};
 
 thread_local! {
@@ -21,24 +20,44 @@ thread_local! {
     static LAST_ERROR: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
-/// The connection a registered function runs its statements on, held without
-/// a reference count. `sqlite3.Connection` supports no weak references, and a
-/// strong one would make a cycle (connection -> function -> connection) that
-/// the garbage collector cannot see, so the connection would never close.
-/// Not owning it is sound because only that connection holds the function:
-/// SQLite calls it while the connection is open, and drops it when it closes.
-struct ConnectionPtr(NonNull<pyo3::ffi::PyObject>);
+/// The connection a registered function runs its statements on. The
+/// function object can outlive it (the garbage collector can hand it to
+/// anyone), so it never holds a bare pointer:
+/// - a weak reference where the connection takes one (`sqlite_ml.Connection`
+///   and other Python subclasses): the connection is freed as usual, and a
+///   call after that fails cleanly;
+/// - otherwise (a plain `sqlite3.Connection`, which takes no weak
+///   references) a strong one. That makes a cycle the garbage collector
+///   cannot see (connection -> SQLite -> function -> connection), broken by
+///   `close()`, which drops the functions; a call after `close()` meets
+///   Python's "Cannot operate on a closed database".
+enum ConnectionRef {
+    Weak(Py<PyWeakrefReference>),
+    Strong(Py<PyAny>),
+}
 
-// SAFETY: the pointer is only dereferenced inside `__call__`, which Python
-// runs with the thread attached to the interpreter, on a live connection.
-unsafe impl Send for ConnectionPtr {}
-unsafe impl Sync for ConnectionPtr {}
+impl ConnectionRef {
+    fn new(conn: &Bound<'_, PyAny>) -> ConnectionRef {
+        match PyWeakrefReference::new(conn) {
+            Ok(weak) => ConnectionRef::Weak(weak.unbind()),
+            Err(_) => ConnectionRef::Strong(conn.clone().unbind()),
+        }
+    }
+
+    fn get<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
+        match self {
+            ConnectionRef::Weak(weak) => weak.bind(py).upgrade(),
+            ConnectionRef::Strong(conn) => Some(conn.bind(py).clone()),
+        }
+    }
+}
 
 /// One `sqml_*` function as a Python callable.
 #[pyclass(module = "sqlite_ml._sqlite_ml", frozen)]
 struct SqlFunction {
     spec: &'static FunctionSpec,
-    conn: ConnectionPtr,
+    conn: ConnectionRef,
+    connection_id: u64,
 }
 
 #[pymethods]
@@ -46,13 +65,17 @@ impl SqlFunction {
     #[pyo3(signature = (*args))]
     fn __call__(&self, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
         let py = args.py();
-        // SAFETY: see `ConnectionPtr`.
-        let conn = unsafe { Bound::from_borrowed_ptr(py, self.conn.0.as_ptr()) };
-        let result = convert::args_to_values(self.spec, args).and_then(|values| {
-            let args: Vec<_> = values.iter().map(|v| v.as_arg()).collect();
-            let mut db = port::PyDb::in_call(conn, &values);
-            sqlite_ml_core::call(self.spec, &mut db, &args)
-        });
+        let result = match self.conn.get(py) {
+            None => Err(format!(
+                "{}: the connection this function was registered on is closed",
+                self.spec.name
+            )),
+            Some(conn) => convert::args_to_values(self.spec, args).and_then(|values| {
+                let args: Vec<_> = values.iter().map(|v| v.as_arg()).collect();
+                let mut db = port::PyDb::in_call(conn, &values, self.connection_id);
+                sqlite_ml_core::call(self.spec, &mut db, &args)
+            }),
+        };
         match result {
             Ok(value) => convert::value_to_py(py, value),
             Err(message) => {
@@ -67,8 +90,8 @@ impl SqlFunction {
     }
 }
 
-/// Registers every `sqml_*` function on `conn`, a `sqlite3.Connection`, and
-/// creates the catalog when the database is writable.
+/// Registers every `sqml_*` function on `conn`, a `sqlite3.Connection`. It
+/// writes nothing: the catalog is created by the first call that writes.
 #[pyfunction]
 fn register(conn: &Bound<'_, PyAny>) -> PyResult<()> {
     let py = conn.py();
@@ -79,14 +102,15 @@ fn register(conn: &Bound<'_, PyAny>) -> PyResult<()> {
             conn.get_type().name()?
         )));
     }
-    let ptr = NonNull::new(conn.as_ptr()).expect("a bound object is never null");
+    let connection_id = sqlite_ml_core::next_connection_id();
     for spec in FUNCTIONS {
         for &arity in spec.arities {
             let function = Py::new(
                 py,
                 SqlFunction {
                     spec,
-                    conn: ConnectionPtr(ptr),
+                    conn: ConnectionRef::new(conn),
+                    connection_id,
                 },
             )?;
             let kwargs = PyDict::new(py);
@@ -98,7 +122,6 @@ fn register(conn: &Bound<'_, PyAny>) -> PyResult<()> {
             )?;
         }
     }
-    sqlite_ml_core::on_load(&mut port::PyDb::new(conn.clone()));
     Ok(())
 }
 

@@ -1,19 +1,16 @@
 //! The core's [`Db`] port over a Python `sqlite3.Connection`, for Pythons
 //! that cannot load the standalone extension.
 
-use std::cell::RefCell;
-use std::sync::Arc;
-
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
-use sqlite_ml_core::ml::Model;
-use sqlite_ml_core::{Arg, Db, Error, Value};
+use pyo3::types::{PyString, PyTuple};
+use sqlite_ml_core::{Arg, Db, Error, Kept, Value};
+use std::cell::RefCell;
 
 use super::convert::{py_to_value, value_to_py};
 
 thread_local! {
     /// The model kept for one statement: (statement id, experiment, model).
-    static STATEMENT_MODEL: RefCell<Option<(u64, String, Arc<Model>)>> = const { RefCell::new(None) };
+    static STATEMENT_MODEL: RefCell<Option<(u64, String, Kept)>> = const { RefCell::new(None) };
 }
 
 pub struct PyDb<'py> {
@@ -21,18 +18,11 @@ pub struct PyDb<'py> {
     last_rowid: i64,
     /// The call's first argument when it is text (the experiment, for predictions).
     first_arg: Option<String>,
+    connection_id: u64,
 }
 
 impl<'py> PyDb<'py> {
-    pub fn new(conn: Bound<'py, PyAny>) -> Self {
-        Self {
-            conn,
-            last_rowid: 0,
-            first_arg: None,
-        }
-    }
-
-    pub fn in_call(conn: Bound<'py, PyAny>, args: &[Value]) -> Self {
+    pub fn in_call(conn: Bound<'py, PyAny>, args: &[Value], connection_id: u64) -> Self {
         let first_arg = match args.first() {
             Some(Value::Text(text)) => Some(text.clone()),
             _ => None,
@@ -41,6 +31,7 @@ impl<'py> PyDb<'py> {
             conn,
             last_rowid: 0,
             first_arg,
+            connection_id,
         }
     }
 
@@ -65,6 +56,39 @@ impl<'py> PyDb<'py> {
     }
 }
 
+/// Text comes back as `str` while it lives, whatever `text_factory` the
+/// user gave the connection (`bytes` would make every name a blob); the
+/// user's setting is put back afterwards.
+struct PlainText<'py> {
+    conn: Bound<'py, PyAny>,
+    saved: Option<Bound<'py, PyAny>>,
+}
+
+impl<'py> PlainText<'py> {
+    fn new(conn: &Bound<'py, PyAny>) -> PyResult<Self> {
+        let str_type = conn.py().get_type::<PyString>().into_any();
+        let current = conn.getattr("text_factory")?;
+        let saved = if current.is(&str_type) {
+            None
+        } else {
+            conn.setattr("text_factory", str_type)?;
+            Some(current)
+        };
+        Ok(PlainText {
+            conn: conn.clone(),
+            saved,
+        })
+    }
+}
+
+impl Drop for PlainText<'_> {
+    fn drop(&mut self) {
+        if let Some(saved) = self.saved.take() {
+            let _ = self.conn.setattr("text_factory", saved);
+        }
+    }
+}
+
 fn sql_error(err: PyErr) -> Error {
     Error::Sql(Python::attach(|py| err.value(py).to_string()))
 }
@@ -80,6 +104,7 @@ impl Db for PyDb<'_> {
         params: &[Value],
         row: &mut dyn FnMut(&[Arg<'_>]) -> Result<(), Error>,
     ) -> Result<(), Error> {
+        let _plain = PlainText::new(&self.conn).map_err(sql_error)?;
         let cursor = self.cursor(sql, params).map_err(sql_error)?;
         for item in cursor.try_iter().map_err(sql_error)? {
             let tuple = item.map_err(sql_error)?;
@@ -113,20 +138,35 @@ impl Db for PyDb<'_> {
         Ok(self.last_rowid)
     }
 
-    fn statement_model(&mut self) -> Option<Arc<Model>> {
+    /// Only `sqlite_ml.Connection` lets the GIL go: it runs its statements
+    /// one at a time, so no other thread can be waiting for SQLite's
+    /// connection mutex while holding the GIL that this call needs back.
+    fn unlocked(&mut self, work: &mut (dyn FnMut() + Send)) {
+        if self.conn.hasattr("_sqml_lock").unwrap_or(false) {
+            self.conn.py().detach(work)
+        } else {
+            work()
+        }
+    }
+
+    fn connection_id(&self) -> u64 {
+        self.connection_id
+    }
+
+    fn statement_model(&mut self) -> Option<Kept> {
         let id = self.statement_id()?;
         let experiment = self.first_arg.as_deref()?;
         STATEMENT_MODEL.with(|kept| match &*kept.borrow() {
             Some((kept_id, kept_experiment, model))
                 if *kept_id == id && kept_experiment == experiment =>
             {
-                Some(Arc::clone(model))
+                Some(model.clone())
             }
             _ => None,
         })
     }
 
-    fn keep_for_statement(&mut self, model: Arc<Model>) {
+    fn keep_for_statement(&mut self, model: Kept) {
         if let (Some(id), Some(experiment)) = (self.statement_id(), self.first_arg.clone()) {
             STATEMENT_MODEL.with(|kept| *kept.borrow_mut() = Some((id, experiment, model)));
         }

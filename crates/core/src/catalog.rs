@@ -1,21 +1,23 @@
 //! The model catalog: experiments, runs, models, metrics and deployments, in
 //! tables of the user's database, laid out as sqlite-ml 0.1.2 lays them out.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use crate::ml::model::{Model, FORMAT_VERSION};
 use crate::port::query_optional;
 use crate::sql::in_write_transaction;
 use crate::{Arg, Db, Error, Value};
 
 const SCHEMA: &[&str] = &[
-    "CREATE TABLE IF NOT EXISTS sqml_experiments (
-        id INTEGER PRIMARY KEY,
+    "CREATE TABLE IF NOT EXISTS main.sqml_experiments (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
         created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
         updated_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
         name TEXT NOT NULL UNIQUE,
         prediction_type TEXT NOT NULL
     )",
-    "CREATE TABLE IF NOT EXISTS sqml_runs (
-        id INTEGER PRIMARY KEY,
+    "CREATE TABLE IF NOT EXISTS main.sqml_runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
         created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
         updated_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
         status TEXT NOT NULL,
@@ -26,15 +28,15 @@ const SCHEMA: &[&str] = &[
         split_strategy TEXT NOT NULL,
         experiment_id INTEGER NOT NULL REFERENCES sqml_experiments(id)
     )",
-    "CREATE TABLE IF NOT EXISTS sqml_models (
-        id INTEGER PRIMARY KEY,
+    "CREATE TABLE IF NOT EXISTS main.sqml_models (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
         created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
         updated_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
         run_id INTEGER NOT NULL REFERENCES sqml_runs(id),
         library TEXT NOT NULL,
         data BLOB NOT NULL
     )",
-    "CREATE TABLE IF NOT EXISTS sqml_metrics (
+    "CREATE TABLE IF NOT EXISTS main.sqml_metrics (
         id INTEGER PRIMARY KEY,
         created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
         updated_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
@@ -42,7 +44,7 @@ const SCHEMA: &[&str] = &[
         name TEXT NOT NULL,
         value REAL NOT NULL
     )",
-    "CREATE TABLE IF NOT EXISTS sqml_deployments (
+    "CREATE TABLE IF NOT EXISTS main.sqml_deployments (
         id INTEGER PRIMARY KEY,
         created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
         updated_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
@@ -52,12 +54,12 @@ const SCHEMA: &[&str] = &[
     )",
     // The catalog's lookups (the active model, a run's score in the
     // overview) follow these references; without indexes they scan.
-    "CREATE INDEX IF NOT EXISTS sqml_deployments_active
+    "CREATE INDEX IF NOT EXISTS main.sqml_deployments_active
         ON sqml_deployments(experiment_id, active)",
-    "CREATE INDEX IF NOT EXISTS sqml_runs_experiment ON sqml_runs(experiment_id)",
-    "CREATE INDEX IF NOT EXISTS sqml_models_run ON sqml_models(run_id)",
-    "CREATE INDEX IF NOT EXISTS sqml_metrics_model ON sqml_metrics(model_id, name)",
-    "CREATE VIEW IF NOT EXISTS sqml_runs_overview AS
+    "CREATE INDEX IF NOT EXISTS main.sqml_runs_experiment ON sqml_runs(experiment_id)",
+    "CREATE INDEX IF NOT EXISTS main.sqml_models_run ON sqml_models(run_id)",
+    "CREATE INDEX IF NOT EXISTS main.sqml_metrics_model ON sqml_metrics(model_id, name)",
+    "CREATE VIEW IF NOT EXISTS main.sqml_runs_overview AS
     SELECT
         sqml_runs.id AS run_id,
         sqml_experiments.name AS experiment,
@@ -81,12 +83,51 @@ pub fn ensure(db: &mut dyn Db) -> Result<(), Error> {
     Ok(())
 }
 
-/// Called when the functions are loaded: creates the catalog on a writable
-/// database. On a read-only one (or while another connection holds the write
-/// lock) it does nothing: prediction still works, and training creates the
-/// catalog itself.
-pub fn ensure_on_load(db: &mut dyn Db) {
-    let _ = in_write_transaction(db, ensure);
+/// The catalog's tables; a database may hold them or none of them.
+const TABLES: [&str; 5] = [
+    "sqml_experiments",
+    "sqml_runs",
+    "sqml_models",
+    "sqml_metrics",
+    "sqml_deployments",
+];
+
+/// True when the database has a catalog, false when it has none yet, and an
+/// error when what carries a catalog name in `main` is not a plain table: a
+/// view or virtual table there would run whatever it holds (an `sqml_*` call
+/// that reads the catalog again, without end) each time the catalog is read.
+pub fn exists(db: &mut dyn Db) -> Result<bool, Error> {
+    let mut found = false;
+    let mut foreign: Option<(String, String)> = None;
+    db.query(
+        "SELECT +name, +type, sql LIKE 'CREATE VIRTUAL%' FROM main.sqlite_master
+          WHERE lower(name) IN (?1, ?2, ?3, ?4, ?5)",
+        &TABLES.map(Value::from),
+        &mut |row| {
+            match row {
+                [Arg::Text(name), Arg::Text(kind), virtual_table] => {
+                    let kind = match virtual_table {
+                        Arg::Integer(1) => "virtual table",
+                        _ => kind,
+                    };
+                    if kind == "table" {
+                        found |= name.eq_ignore_ascii_case("sqml_experiments");
+                    } else if foreign.is_none() {
+                        foreign = Some((name.to_string(), kind.to_string()));
+                    }
+                }
+                _ => return Err(Error::Sql("unexpected row from sqlite_master".into())),
+            }
+            Ok(())
+        },
+    )?;
+    if let Some((name, kind)) = foreign {
+        return Err(Error::InvalidArgument(format!(
+            "this database's catalog is not sqlite-ml's: main.{name} is a {kind}, not a table; \
+             refusing to read it (a database made to run code when it is read?)"
+        )));
+    }
+    Ok(found)
 }
 
 pub struct Experiment {
@@ -95,12 +136,12 @@ pub struct Experiment {
 }
 
 pub fn find_experiment(db: &mut dyn Db, name: &str) -> Result<Option<Experiment>, Error> {
-    if !crate::sql::has_table(db, "sqml_experiments")? {
+    if !exists(db)? {
         return Ok(None);
     }
     let mut found = None;
     db.query(
-        "SELECT id, prediction_type FROM sqml_experiments WHERE name = ?1",
+        "SELECT +id, +prediction_type FROM main.sqml_experiments WHERE name = ?1",
         &[Value::from(name)],
         &mut |row| {
             if let [Arg::Integer(id), Arg::Text(kind)] = row {
@@ -136,10 +177,16 @@ pub struct Recorded {
 }
 
 /// Records a training in one savepoint, deploying the model when it is the
-/// experiment's first, its score beats the active deployment's, or this
-/// build cannot load the active one.
-pub fn record(db: &mut dyn Db, run: NewRun<'_>) -> Result<Recorded, Error> {
+/// experiment's first, its score beats the active deployment's, or the
+/// active one cannot be loaded. `report` builds the call's result before the
+/// commit, so that nothing that can still fail comes after it.
+pub fn record<T>(
+    db: &mut dyn Db,
+    run: NewRun<'_>,
+    report: impl FnOnce(&mut dyn Db, &Recorded) -> Result<T, Error>,
+) -> Result<T, Error> {
     in_write_transaction(db, |db| {
+        exists(db)?;
         ensure(db)?;
         let experiment_id = match find_experiment(db, run.experiment)? {
             Some(existing) if existing.prediction_type != run.prediction_type => {
@@ -152,14 +199,14 @@ pub fn record(db: &mut dyn Db, run: NewRun<'_>) -> Result<Recorded, Error> {
             Some(existing) => existing.id,
             None => {
                 db.execute(
-                    "INSERT INTO sqml_experiments (name, prediction_type) VALUES (?1, ?2)",
+                    "INSERT INTO main.sqml_experiments (name, prediction_type) VALUES (?1, ?2)",
                     &[run.experiment.into(), run.prediction_type.into()],
                 )?;
                 db.last_insert_rowid()?
             }
         };
         db.execute(
-            "INSERT INTO sqml_runs (status, algorithm, dataset, target, test_size, split_strategy, experiment_id)
+            "INSERT INTO main.sqml_runs (status, algorithm, dataset, target, test_size, split_strategy, experiment_id)
              VALUES ('success', ?1, ?2, ?3, ?4, ?5, ?6)",
             &[
                 run.algorithm.into(),
@@ -172,13 +219,13 @@ pub fn record(db: &mut dyn Db, run: NewRun<'_>) -> Result<Recorded, Error> {
         )?;
         let run_id = db.last_insert_rowid()?;
         db.execute(
-            "INSERT INTO sqml_models (run_id, library, data) VALUES (?1, ?2, ?3)",
+            "INSERT INTO main.sqml_models (run_id, library, data) VALUES (?1, ?2, ?3)",
             &[run_id.into(), run.library.into(), Value::Blob(run.blob)],
         )?;
         let model_id = db.last_insert_rowid()?;
         for (name, value) in run.metrics {
             db.execute(
-                "INSERT INTO sqml_metrics (model_id, name, value) VALUES (?1, ?2, ?3)",
+                "INSERT INTO main.sqml_metrics (model_id, name, value) VALUES (?1, ?2, ?3)",
                 &[model_id.into(), (*name).into(), (*value).into()],
             )?;
         }
@@ -189,17 +236,26 @@ pub fn record(db: &mut dyn Db, run: NewRun<'_>) -> Result<Recorded, Error> {
             .map(|(_, v)| *v);
         let active_score = query_optional(
             db,
-            "SELECT (SELECT value FROM sqml_metrics WHERE model_id = d.model_id AND name = 'score')
-               FROM sqml_deployments d
+            "SELECT (SELECT value FROM main.sqml_metrics WHERE model_id = d.model_id AND name = 'score')
+               FROM main.sqml_deployments d
               WHERE d.experiment_id = ?1 AND d.active
               ORDER BY d.id DESC LIMIT 1",
             &[experiment_id.into()],
         )?;
-        // A deployed model this build cannot load (a 0.1.2 pickle, an older
-        // blob format) gives way to any new one: else training again, which
-        // the load error advises, would not help when it scores no better.
-        let active_unloadable = active_model(db, run.experiment)
-            .is_ok_and(|active| active.loadable_uid(run.experiment).is_err());
+        // A deployed model that cannot be loaded (a 0.1.2 pickle, an older
+        // blob format, a deleted or damaged row) gives way to any new one:
+        // else training again, which the load error advises, would not help
+        // when it scores no better.
+        let active_unloadable = match active_model(db, run.experiment) {
+            Ok(active) => {
+                active.loadable_uid(run.experiment).is_err()
+                    || model_blob(db, active.model_id)
+                        .and_then(|blob| Model::check_integrity(&blob))
+                        .is_err()
+            }
+            Err(Error::Model(_)) => true,
+            Err(_) => false,
+        };
         let deployed = match (active_score, score) {
             _ if active_unloadable => true,
             (None, _) => true, // the experiment's first deployment
@@ -210,21 +266,39 @@ pub fn record(db: &mut dyn Db, run: NewRun<'_>) -> Result<Recorded, Error> {
         };
         if deployed {
             db.execute(
-                "UPDATE sqml_deployments SET active = FALSE, updated_at = CURRENT_TIMESTAMP
+                "UPDATE main.sqml_deployments SET active = FALSE, updated_at = CURRENT_TIMESTAMP
                   WHERE experiment_id = ?1 AND active",
                 &[experiment_id.into()],
             )?;
             db.execute(
-                "INSERT INTO sqml_deployments (experiment_id, model_id, active) VALUES (?1, ?2, TRUE)",
+                "INSERT INTO main.sqml_deployments (experiment_id, model_id, active) VALUES (?1, ?2, TRUE)",
                 &[experiment_id.into(), model_id.into()],
             )?;
         }
-        Ok(Recorded {
+        let recorded = Recorded {
             run_id,
             model_id,
             deployed,
-        })
+        };
+        let result = report(db, &recorded)?;
+        if deployed {
+            deployment_made();
+        }
+        Ok(result)
     })
+}
+
+/// Counts the deployments made in this process, so that a model kept for a
+/// statement is looked up again once the statement itself deployed another.
+static DEPLOYMENTS: AtomicU64 = AtomicU64::new(0);
+
+fn deployment_made() {
+    DEPLOYMENTS.fetch_add(1, Ordering::SeqCst);
+}
+
+/// How many deployments this process has made so far.
+pub fn deployments_made() -> u64 {
+    DEPLOYMENTS.load(Ordering::SeqCst)
 }
 
 pub fn different_type(experiment: &str, existing: &str, requested: &str) -> Error {
@@ -235,11 +309,14 @@ pub fn different_type(experiment: &str, existing: &str, requested: &str) -> Erro
 }
 
 /// The active model of an experiment: its id and the first bytes of its blob
-/// (enough for the format version and model id).
+/// (enough for the format version and model id), its length and last bytes.
 pub struct Active {
     pub model_id: i64,
     pub library: String,
     pub prefix: Vec<u8>,
+    pub length: i64,
+    /// The blob's last four bytes: its checksum.
+    pub trailer: Vec<u8>,
 }
 
 impl Active {
@@ -265,12 +342,20 @@ impl Active {
 
 pub fn active_model(db: &mut dyn Db, experiment: &str) -> Result<Active, Error> {
     let unknown = || Error::InvalidArgument(format!("unknown experiment '{experiment}'"));
-    let mut found: Option<Option<Active>> = None;
-    let looked_up = db.query(
-        "SELECT m.id, m.library, substr(m.data, 1, ?2)
-           FROM sqml_experiments e
-           LEFT JOIN sqml_deployments d ON d.experiment_id = e.id AND d.active
-           LEFT JOIN sqml_models m ON m.id = d.model_id
+    let mut found: Option<Deployed> = None;
+    // A database that never had a training has no catalog yet.
+    if !exists(db)? {
+        return Err(unknown());
+    }
+    // The model must come from one of the experiment's own runs: a
+    // deployment row left pointing at a deleted model id, which a later
+    // training of another experiment reused, must not serve that model.
+    db.query(
+        "SELECT +d.model_id, +m.id, +m.library, substr(m.data, 1, ?2), length(m.data), substr(m.data, -4)
+           FROM main.sqml_experiments e
+           LEFT JOIN main.sqml_deployments d ON d.experiment_id = e.id AND d.active
+           LEFT JOIN main.sqml_models m ON m.id = d.model_id
+                AND m.run_id IN (SELECT id FROM main.sqml_runs WHERE experiment_id = e.id)
           WHERE e.name = ?1
           ORDER BY d.id DESC LIMIT 1",
         &[
@@ -279,36 +364,48 @@ pub fn active_model(db: &mut dyn Db, experiment: &str) -> Result<Active, Error> 
         ],
         &mut |row| {
             found = Some(match row {
-                [Arg::Integer(id), library, prefix] => Some(Active {
-                    model_id: *id,
-                    library: text_or_empty(library),
-                    prefix: bytes_or_empty(prefix),
-                }),
-                _ => None,
+                [Arg::Null, ..] => Deployed::Nothing,
+                [Arg::Integer(deployed), Arg::Null, ..] => Deployed::Missing(*deployed),
+                [_, Arg::Integer(id), library, prefix, length, trailer] => {
+                    Deployed::Model(Active {
+                        model_id: *id,
+                        library: text_or_empty(library),
+                        prefix: bytes_or_empty(prefix),
+                        length: match length {
+                            Arg::Integer(n) => *n,
+                            _ => 0,
+                        },
+                        trailer: bytes_or_empty(trailer),
+                    })
+                }
+                _ => Deployed::Nothing,
             });
             Ok(())
         },
-    );
-    if let Err(err) = looked_up {
-        // A database that never had a training has no catalog yet.
-        return match crate::sql::has_table(db, "sqml_experiments")? {
-            false => Err(unknown()),
-            true => Err(err),
-        };
-    }
+    )?;
     match found {
         None => Err(unknown()),
-        Some(None) => Err(Error::InvalidArgument(format!(
+        Some(Deployed::Nothing) => Err(Error::InvalidArgument(format!(
             "experiment '{experiment}' has no deployed model; train one with sqml_train first"
         ))),
-        Some(Some(active)) => Ok(active),
+        Some(Deployed::Missing(id)) => Err(Error::Model(format!(
+            "the deployed model {id} of experiment '{experiment}' is not among its models \
+             (deleted from sqml_models?); train the experiment again"
+        ))),
+        Some(Deployed::Model(active)) => Ok(active),
     }
+}
+
+enum Deployed {
+    Nothing,
+    Missing(i64),
+    Model(Active),
 }
 
 pub fn model_blob(db: &mut dyn Db, model_id: i64) -> Result<Vec<u8>, Error> {
     let mut found = None;
     db.query(
-        "SELECT data FROM sqml_models WHERE id = ?1",
+        "SELECT +data FROM main.sqml_models WHERE id = ?1",
         &[model_id.into()],
         &mut |row| {
             found = row.first().map(bytes_or_empty);

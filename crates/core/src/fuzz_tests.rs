@@ -6,7 +6,10 @@
 //! first run, then read back: they must keep loading, which also pins the
 //! blob format). Mutations flip bits, overwrite, truncate, insert and splice
 //! bytes; half the time the checksum is recomputed so that hostile bytes
-//! reach the payload decoders.
+//! reach the payload decoders. A quarter of the inputs are forged counts
+//! (`forge_count`): a huge varint in the first bytes of the payload, where
+//! the estimators keep their feature and class counts, with the lengths and
+//! checksum recomputed.
 //! This fuzzer found that a blob altered behind its checksum could give a
 //! smartcore tree a cycle that made prediction loop forever; the trees are
 //! now our own, flat, and checked on decoding (`Tree::check`).
@@ -82,7 +85,47 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+/// A careful forger's change: one byte of the payload replaced by a varint
+/// of a huge count (a class count, a feature count, a length), with the
+/// payload length and the checksum recomputed, so that the blob passes every
+/// check of its framing and the count reaches the decoder.
+fn forge_count(rng: &mut ChaCha8Rng, blob: &[u8]) -> Option<Vec<u8>> {
+    let header_len = u32::from_le_bytes(blob.get(26..30)?.try_into().ok()?) as usize;
+    let payload_at = 30 + header_len + 8;
+    let payload_len = u64::from_le_bytes(blob.get(payload_at - 8..payload_at)?.try_into().ok()?);
+    let payload = blob.get(payload_at..payload_at + payload_len as usize)?;
+    if payload.is_empty() {
+        return None;
+    }
+    let huge: u64 = [1 << 20, 1 << 32, 1 << 40, 1 << 62, u64::MAX][rng.random_range(0..5)];
+    let mut varint = Vec::new();
+    let mut rest = huge;
+    loop {
+        let byte = (rest & 0x7f) as u8;
+        rest >>= 7;
+        varint.push(byte | if rest > 0 { 0x80 } else { 0 });
+        if rest == 0 {
+            break;
+        }
+    }
+    let at = rng.random_range(0..payload.len().min(64));
+    let mut forged = payload[..at].to_vec();
+    forged.extend_from_slice(&varint);
+    forged.extend_from_slice(&payload[at + 1..]);
+    let mut out = blob[..payload_at - 8].to_vec();
+    out.extend_from_slice(&(forged.len() as u64).to_le_bytes());
+    out.extend_from_slice(&forged);
+    let checksum = crc32fast::hash(&out).to_le_bytes();
+    out.extend_from_slice(&checksum);
+    Some(out)
+}
+
 fn mutate(rng: &mut ChaCha8Rng, seeds: &[(String, Vec<u8>)], blob: &[u8]) -> Vec<u8> {
+    if rng.random_bool(0.25) {
+        if let Some(forged) = forge_count(rng, blob) {
+            return forged;
+        }
+    }
     let mut out = blob.to_vec();
     for _ in 0..rng.random_range(1..4) {
         let len = out.len().max(1);

@@ -13,20 +13,23 @@ mod port;
 mod registry;
 mod sql;
 mod stats;
+mod threads;
 mod value;
 
 #[cfg(test)]
 mod fuzz_tests;
 
 pub use error::Error;
-pub use port::Db;
+pub use port::{Db, Kept};
 pub use registry::{call, Flags, FunctionSpec, FUNCTIONS};
 pub use value::{Arg, Value};
 
-/// Prepares a connection the functions were just registered on: creates the
-/// catalog when the database is writable.
-pub fn on_load(db: &mut dyn Db) {
-    catalog::ensure_on_load(db);
+/// A number for a connection the functions are registered on, unique in the
+/// process: the model cache keeps models of in-memory and temporary
+/// databases (which have no file name) apart by it.
+pub fn next_connection_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// The package version, shared by the extension, the Python module and `sqml_version()`.

@@ -12,6 +12,9 @@ pub trait Db {
     fn door(&self) -> &'static str;
 
     /// Runs one statement, calling `row` with each result row's values.
+    /// Statements read columns as expressions (`+name`): on Python's
+    /// sqlite3, a converter registered for a column's declared type would
+    /// otherwise hand back Python objects in place of the stored values.
     fn query(
         &mut self,
         sql: &str,
@@ -28,16 +31,36 @@ pub trait Db {
     /// True when no transaction is open (SQLite's autocommit mode).
     fn is_autocommit(&mut self) -> Result<bool, Error>;
 
+    /// Runs `work`, which touches neither the connection nor the host, with
+    /// the host's locks let go where the door holds one (Python's GIL), so
+    /// that the host's other threads run during a long fit.
+    fn unlocked(&mut self, work: &mut (dyn FnMut() + Send)) {
+        work()
+    }
+
+    /// The number [`crate::next_connection_id`] gave this connection when
+    /// the functions were registered on it.
+    fn connection_id(&self) -> u64;
+
     /// The model kept with the current statement's first argument (SQLite's
     /// auxdata), if the door has such a place and one was kept.
-    fn statement_model(&mut self) -> Option<Arc<Model>> {
+    fn statement_model(&mut self) -> Option<Kept> {
         None
     }
 
     /// Keeps `model` with the current statement's first argument, for the
     /// rows that follow. SQLite drops it when the statement ends or the
     /// argument changes.
-    fn keep_for_statement(&mut self, _model: Arc<Model>) {}
+    fn keep_for_statement(&mut self, _kept: Kept) {}
+}
+
+/// A deployed model kept for the rest of a statement, with the count of
+/// deployments made in the process when it was looked up: once another is
+/// made (by this statement, say), the model is looked up again.
+#[derive(Clone)]
+pub struct Kept {
+    pub model: Arc<Model>,
+    pub deployments: u64,
 }
 
 /// The first column of the first row a query returns, if it returns any.

@@ -1,5 +1,6 @@
 //! The table of SQL functions every door registers, and the one way to call them.
 
+use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::functions::{debug, load_dataset, predict, predict_batch, train, version};
@@ -82,11 +83,47 @@ pub static FUNCTIONS: &[FunctionSpec] = &[
     },
 ];
 
+/// How deep `sqml_*` calls may nest on one thread. Training on a view that
+/// predicts is two levels; a database whose views or triggers call back into
+/// the functions that read them would otherwise recurse until the host's
+/// stack overflows.
+pub const MAX_NESTING: usize = 4;
+
+thread_local! {
+    static NESTING: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Counts one level of nesting while it lives.
+struct Nested;
+
+impl Nested {
+    fn enter() -> Option<Nested> {
+        NESTING.with(|depth| {
+            (depth.get() < MAX_NESTING).then(|| {
+                depth.set(depth.get() + 1);
+                Nested
+            })
+        })
+    }
+}
+
+impl Drop for Nested {
+    fn drop(&mut self) {
+        NESTING.with(|depth| depth.set(depth.get() - 1));
+    }
+}
+
 /// Calls a function the way every door must: a panic becomes an error, and
 /// every error message starts with the function's name.
 pub fn call(spec: &FunctionSpec, db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, String> {
-    let result = catch_unwind(AssertUnwindSafe(|| (spec.run)(db, args)))
-        .unwrap_or_else(|payload| Err(Error::Panic(panic_message(payload.as_ref()))));
+    let result = match Nested::enter() {
+        Some(_level) => catch_unwind(AssertUnwindSafe(|| (spec.run)(db, args)))
+            .unwrap_or_else(|payload| Err(Error::Panic(panic_message(payload.as_ref())))),
+        None => Err(Error::InvalidArgument(format!(
+            "sqml_* calls nest more than {MAX_NESTING} deep (a view or trigger that calls \
+             sqml_* functions while one of them reads it?); refused"
+        ))),
+    };
     // A NUL would end the message at the C boundary (rusqlite then reports a
     // bare constraint code); user input quoted in a message may hold one.
     result.map_err(|err| format!("{}: {err}", spec.name).replace('\0', "\\0"))

@@ -1,6 +1,5 @@
 //! Names from arguments, checked against the schema and quoted; never spliced.
 
-use crate::port::query_scalar;
 use crate::{Arg, Db, Error, Value};
 
 /// `name` as a quoted SQL identifier: any string becomes exactly one name.
@@ -11,36 +10,91 @@ pub fn quote(name: &str) -> String {
 /// A table or view found in the schema.
 #[derive(Debug, Clone)]
 pub struct Relation {
-    /// `main` or `temp`.
-    pub schema: &'static str,
+    /// The schema it is in: `main`, `temp` or an attached database's name.
+    pub schema: String,
     /// The name as the schema spells it.
     pub name: String,
     pub kind: String,
+    /// Every column a `SELECT *` returns, generated ones included.
     pub columns: Vec<String>,
 }
 
 impl Relation {
     /// `"schema"."name"`, for use in a statement.
     pub fn qualified(&self) -> String {
-        format!("{}.{}", quote(self.schema), quote(&self.name))
+        format!("{}.{}", quote(&self.schema), quote(&self.name))
     }
 }
 
-/// The table or view called `name` (SQLite compares names case-insensitively), if any.
-pub fn find_relation(db: &mut dyn Db, name: &str) -> Result<Option<Relation>, Error> {
-    for (schema, master) in [("main", "sqlite_master"), ("temp", "sqlite_temp_master")] {
+/// The connection's schemas in the order SQLite searches them for a name
+/// without one: `temp`, `main`, then the attached databases in the order
+/// they were attached.
+pub fn schemas(db: &mut dyn Db) -> Result<Vec<String>, Error> {
+    let mut listed: Vec<(i64, String)> = Vec::new();
+    db.query(
+        "SELECT +seq, +name FROM pragma_database_list",
+        &[],
+        &mut |row| {
+            if let [Arg::Integer(seq), Arg::Text(name)] = row {
+                listed.push((*seq, name.to_string()));
+            }
+            Ok(())
+        },
+    )?;
+    let temp_first = |(seq, name): &(i64, String)| (name != "temp", *seq);
+    listed.sort_by_key(temp_first);
+    Ok(listed.into_iter().map(|(_, name)| name).collect())
+}
+
+/// A name as the user wrote it: `t`, or `schema.t` when the part before the
+/// first dot names one of the connection's schemas (otherwise the dot is
+/// part of the name, as SQLite allows).
+pub struct Name {
+    pub schema: Option<String>,
+    pub name: String,
+}
+
+pub fn parse_name(db: &mut dyn Db, written: &str) -> Result<Name, Error> {
+    if let Some((prefix, rest)) = written.split_once('.') {
+        if let Some(schema) = schemas(db)?
+            .into_iter()
+            .find(|s| s.eq_ignore_ascii_case(prefix))
+        {
+            return Ok(Name {
+                schema: Some(schema),
+                name: rest.to_string(),
+            });
+        }
+    }
+    Ok(Name {
+        schema: None,
+        name: written.to_string(),
+    })
+}
+
+/// The table or view `written` names, resolved as SQLite resolves it: in its
+/// schema when qualified, else the first schema (temp, main, attached) that
+/// has it; names compare case-insensitively.
+pub fn find_relation(db: &mut dyn Db, written: &str) -> Result<Option<Relation>, Error> {
+    let name = parse_name(db, written)?;
+    let search = match name.schema {
+        Some(schema) => vec![schema],
+        None => schemas(db)?,
+    };
+    for schema in search {
         let mut found: Option<(String, String)> = None;
         let sql = format!(
-            "SELECT name, type FROM {master} WHERE type IN ('table', 'view') AND name = ?1 COLLATE NOCASE"
+            "SELECT +name, +type FROM {}.sqlite_master WHERE type IN ('table', 'view') AND name = ?1 COLLATE NOCASE",
+            quote(&schema)
         );
-        db.query(&sql, &[Value::from(name)], &mut |row| {
+        db.query(&sql, &[Value::from(name.name.as_str())], &mut |row| {
             if let [Arg::Text(name), Arg::Text(kind)] = row {
                 found = Some((name.to_string(), kind.to_string()));
             }
             Ok(())
         })?;
         if let Some((name, kind)) = found {
-            let columns = columns(db, schema, &name)?;
+            let columns = columns(db, &schema, &name)?;
             return Ok(Some(Relation {
                 schema,
                 name,
@@ -52,10 +106,12 @@ pub fn find_relation(db: &mut dyn Db, name: &str) -> Result<Option<Relation>, Er
     Ok(None)
 }
 
+/// The columns `SELECT *` returns: hidden ones (of virtual tables) left
+/// out, generated ones (hidden 2 and 3 in `table_xinfo`) kept.
 fn columns(db: &mut dyn Db, schema: &str, table: &str) -> Result<Vec<String>, Error> {
     let mut names = Vec::new();
     db.query(
-        "SELECT name FROM pragma_table_info(?1, ?2) ORDER BY cid",
+        "SELECT +name FROM pragma_table_xinfo(?1, ?2) WHERE hidden != 1 ORDER BY cid",
         &[Value::from(table), Value::from(schema)],
         &mut |row| {
             if let [Arg::Text(name)] = row {
@@ -67,14 +123,18 @@ fn columns(db: &mut dyn Db, schema: &str, table: &str) -> Result<Vec<String>, Er
     Ok(names)
 }
 
-/// True when the catalog tables exist in this database.
-pub fn has_table(db: &mut dyn Db, name: &str) -> Result<bool, Error> {
-    let count = query_scalar(
-        db,
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
-        &[Value::from(name)],
-    )?;
-    Ok(matches!(count, Value::Integer(n) if n > 0))
+/// An error unless SQLite can return `text` as a result (it is within the
+/// connection's length limit), checked before a write is committed: the
+/// host's limit may be lower than the default.
+pub fn check_result_fits(db: &mut dyn Db, text: &str) -> Result<(), Error> {
+    db.query("SELECT length(?1)", &[Value::from(text)], &mut |_| Ok(()))
+        .map_err(|err| {
+            Error::InvalidArgument(format!(
+                "the result ({} bytes) is larger than this connection allows ({err}); \
+                 nothing was written",
+                text.len()
+            ))
+        })
 }
 
 /// Runs `body` as one unit of writes. Outside a transaction it opens its

@@ -12,13 +12,14 @@ use sqlite_ml_core::{Arg, FunctionSpec, Value, FUNCTIONS};
 
 pub use port::RusqliteDb;
 
-/// Registers every function of the core's table on `conn`, and creates the
-/// catalog when the database is writable.
+/// Registers every function of the core's table on `conn`. It writes
+/// nothing: the catalog is created by the first call that writes.
 pub fn register(conn: &Connection) -> rusqlite::Result<()> {
+    let connection_id = sqlite_ml_core::next_connection_id();
     for spec in FUNCTIONS {
         for &arity in spec.arities {
             conn.create_scalar_function(spec.name, arity, flags(spec), move |ctx| {
-                invoke(spec, ctx)
+                invoke(spec, ctx, connection_id)
             })
             .map_err(|err| {
                 rusqlite::Error::UserFunctionError(
@@ -27,7 +28,6 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
             })?;
         }
     }
-    sqlite_ml_core::on_load(&mut RusqliteDb::new(conn));
     Ok(())
 }
 
@@ -45,6 +45,7 @@ fn flags(spec: &FunctionSpec) -> FunctionFlags {
 fn invoke(
     spec: &'static FunctionSpec,
     ctx: &Context<'_>,
+    connection_id: u64,
 ) -> rusqlite::Result<ToSqlOutput<'static>> {
     let args = (0..ctx.len())
         .map(|i| arg(spec, i, ctx.get_raw(i)))
@@ -52,7 +53,7 @@ fn invoke(
     // SAFETY: the connection is only used for the duration of this call, on
     // the thread SQLite called us from, as SQLite's own API allows.
     let conn = unsafe { ctx.get_connection()? };
-    let mut db = RusqliteDb::in_call(&conn, ctx);
+    let mut db = RusqliteDb::in_call(&conn, ctx, connection_id);
     match sqlite_ml_core::call(spec, &mut db, &args) {
         Ok(value) => Ok(ToSqlOutput::Owned(to_sql(value))),
         Err(message) => Err(rusqlite::Error::UserFunctionError(message.into())),

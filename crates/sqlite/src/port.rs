@@ -1,30 +1,25 @@
 //! The core's [`Db`] port over a rusqlite connection.
 
-use std::sync::Arc;
-
 use rusqlite::functions::Context;
 use rusqlite::types::ValueRef;
 use rusqlite::{params_from_iter, Connection};
-use sqlite_ml_core::ml::Model;
-use sqlite_ml_core::{Arg, Db, Error, Value};
+use sqlite_ml_core::{Arg, Db, Error, Kept, Value};
 
 use crate::to_sql;
 
 pub struct RusqliteDb<'c> {
     conn: &'c Connection,
-    /// The calling function's context, for auxdata; None outside a call.
-    ctx: Option<&'c Context<'c>>,
+    /// The calling function's context, for auxdata.
+    ctx: &'c Context<'c>,
+    connection_id: u64,
 }
 
 impl<'c> RusqliteDb<'c> {
-    pub fn new(conn: &'c Connection) -> Self {
-        Self { conn, ctx: None }
-    }
-
-    pub fn in_call(conn: &'c Connection, ctx: &'c Context<'c>) -> Self {
+    pub fn in_call(conn: &'c Connection, ctx: &'c Context<'c>, connection_id: u64) -> Self {
         Self {
             conn,
-            ctx: Some(ctx),
+            ctx,
+            connection_id,
         }
     }
 }
@@ -86,16 +81,22 @@ impl Db for RusqliteDb<'_> {
         Ok(self.conn.is_autocommit())
     }
 
-    fn statement_model(&mut self) -> Option<Arc<Model>> {
-        let ctx = self.ctx.filter(|ctx| !ctx.is_empty())?;
-        let kept = ctx.get_aux::<Arc<Model>>(0).ok().flatten()?;
-        Some(Arc::clone(&kept))
+    fn connection_id(&self) -> u64 {
+        self.connection_id
     }
 
-    fn keep_for_statement(&mut self, model: Arc<Model>) {
-        if let Some(ctx) = self.ctx.filter(|ctx| !ctx.is_empty()) {
+    fn statement_model(&mut self) -> Option<Kept> {
+        if self.ctx.is_empty() {
+            return None;
+        }
+        let kept = self.ctx.get_aux::<Kept>(0).ok().flatten()?;
+        Some(Kept::clone(&kept))
+    }
+
+    fn keep_for_statement(&mut self, kept: Kept) {
+        if !self.ctx.is_empty() {
             // Failing to keep it only means the next row looks it up again.
-            let _ = ctx.set_aux(0, model);
+            let _ = self.ctx.set_aux(0, kept);
         }
     }
 }

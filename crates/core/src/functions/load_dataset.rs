@@ -1,28 +1,53 @@
-//! `sqml_load_dataset(name [, table])`: a bundled dataset into a table, replacing it.
+//! `sqml_load_dataset(name [, table])`: a bundled dataset into a table,
+//! replacing an earlier load into the same table (and nothing else).
 
 use serde_json::json;
 
 use super::args::{optional_text, text};
 use crate::datasets;
-use crate::sql::{find_relation, in_write_transaction, quote};
+use crate::port::query_optional;
+use crate::sql::{in_write_transaction, parse_name, quote};
 use crate::{Arg, Db, Error, Value};
+
+/// Written into the CREATE TABLE statement (which SQLite keeps in
+/// `sqlite_master.sql`): a table that carries it was made by this function,
+/// and only such a table is replaced by a later load.
+const MARKER: &str = "/* sqml_load_dataset */";
 
 pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
     let name = text(args, 0, "name")?;
     let spec = datasets::find(name)?;
     let default_table = format!("dataset_{name}");
-    let table = optional_text(args, 1, "table")?.unwrap_or(&default_table);
-    check_table_name(table)?;
+    let written = optional_text(args, 1, "table")?.unwrap_or(&default_table);
     let data = spec.read()?;
     in_write_transaction(db, |db| {
-        if let Some(existing) = find_relation(db, table)? {
-            if existing.kind != "table" {
+        let target = parse_name(db, written)?;
+        let schema = target.schema.unwrap_or_else(|| "main".to_string());
+        let table = target.name;
+        check_table_name(&table)?;
+        let qualified = format!("{}.{}", quote(&schema), quote(&table));
+        let existing = query_optional(
+            db,
+            &format!(
+                "SELECT +type || ' ' || (+sql LIKE '%' || ?2 || '%') FROM {}.sqlite_master
+                  WHERE name = ?1 COLLATE NOCASE",
+                quote(&schema)
+            ),
+            &[Value::from(table.as_str()), Value::from(MARKER)],
+        )?;
+        match existing {
+            None => {}
+            Some(Value::Text(kind)) if kind == "table 1" => {
+                db.execute(&format!("DROP TABLE {qualified}"), &[])?;
+            }
+            Some(Value::Text(kind)) => {
+                let kind = kind.trim_end_matches(['0', '1']).trim();
                 return Err(Error::InvalidArgument(format!(
-                    "'{}' is a {}; only a table is replaced",
-                    existing.name, existing.kind
+                    "{schema}.{table} already exists and is a {kind} that sqml_load_dataset did not \
+                     create; it is left as it is. Name another table: sqml_load_dataset('{name}', '{name}_data')"
                 )));
             }
-            db.execute(&format!("DROP TABLE {}", existing.qualified()), &[])?;
+            Some(_) => return Err(Error::Sql("unexpected row from sqlite_master".into())),
         }
         let columns: Vec<String> = data
             .feature_names
@@ -31,16 +56,12 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
             .chain(["target REAL".to_string()])
             .collect();
         db.execute(
-            &format!(
-                "CREATE TABLE main.{} ({})",
-                quote(table),
-                columns.join(", ")
-            ),
+            &format!("CREATE TABLE {qualified} {MARKER} ({})", columns.join(", ")),
             &[],
         )?;
         let width = data.feature_names.len() + 1;
         let placeholders = vec!["?"; width].join(", ");
-        let insert = format!("INSERT INTO main.{} VALUES ({placeholders})", quote(table));
+        let insert = format!("INSERT INTO {qualified} VALUES ({placeholders})");
         for row in data.values.chunks(width) {
             let params: Vec<Value> = row.iter().map(|&v| Value::Real(v)).collect();
             db.execute(&insert, &params)?;
@@ -48,7 +69,7 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
         Ok(())
     })?;
     let report = json!({
-        "table": table,
+        "table": written,
         "feature_names": data.feature_names,
         "target_names": spec.target_names_json(),
         "size": data.rows(),

@@ -1,45 +1,96 @@
-//! Deployed models, decoded once and kept by model id (a random id stored in
-//! each blob, so a cached model is never served for another database's row).
+//! Deployed models, decoded once and kept for the statement and in a small
+//! process-wide cache.
+//!
+//! The cache is keyed by where the blob lives (the database file, or the
+//! connection for in-memory and temporary databases, and the model's row)
+//! and by what the blob says of itself (the random model id in its prefix,
+//! its length and checksum): a blob copied into another database or another
+//! row, id and all, is decoded from its own bytes, never served from the
+//! cache of the first.
 
 use std::sync::{Arc, Mutex};
 
-use crate::catalog;
+use crate::catalog::{self, Active};
 use crate::ml::Model;
-use crate::{Db, Error};
+use crate::port::query_optional;
+use crate::{Db, Error, Kept, Value};
 
 /// Models kept at once; the least recently used goes first.
 const CAPACITY: usize = 8;
 
-static CACHE: Mutex<Vec<Arc<Model>>> = Mutex::new(Vec::new());
+#[derive(PartialEq, Eq)]
+struct Key {
+    /// The main database's file, or empty for in-memory and temporary ones.
+    file: String,
+    /// Set when `file` is empty: such a database is private to its connection.
+    connection: u64,
+    row: i64,
+    uid: u128,
+    length: i64,
+    trailer: Vec<u8>,
+}
 
-/// The experiment's deployed model: the one kept with this statement, or the
-/// cached one, or decoded from its blob.
+static CACHE: Mutex<Vec<(Key, Arc<Model>)>> = Mutex::new(Vec::new());
+
+/// The experiment's deployed model: the one kept with this statement (unless
+/// a deployment was made since), or the cached one, or decoded from its blob.
 pub fn active(db: &mut dyn Db, experiment: &str) -> Result<Arc<Model>, Error> {
-    if let Some(model) = db.statement_model() {
-        return Ok(model);
+    let deployments = catalog::deployments_made();
+    if let Some(kept) = db.statement_model() {
+        if kept.deployments == deployments {
+            return Ok(kept.model);
+        }
     }
     let model = lookup(db, experiment)?;
-    db.keep_for_statement(Arc::clone(&model));
+    db.keep_for_statement(Kept {
+        model: Arc::clone(&model),
+        deployments,
+    });
     Ok(model)
+}
+
+fn key(db: &mut dyn Db, active: &Active, uid: u128) -> Result<Key, Error> {
+    let file = match query_optional(
+        db,
+        "SELECT file FROM pragma_database_list WHERE name = 'main'",
+        &[],
+    )? {
+        Some(Value::Text(file)) => file,
+        _ => String::new(),
+    };
+    Ok(Key {
+        connection: if file.is_empty() {
+            db.connection_id()
+        } else {
+            0
+        },
+        file,
+        row: active.model_id,
+        uid,
+        length: active.length,
+        trailer: active.trailer.clone(),
+    })
 }
 
 fn lookup(db: &mut dyn Db, experiment: &str) -> Result<Arc<Model>, Error> {
     let active = catalog::active_model(db, experiment)?;
     let id = active.model_id;
     let uid = active.loadable_uid(experiment)?;
+    let key = key(db, &active, uid)?;
     let mut cache = CACHE
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(position) = cache.iter().position(|m| m.uid == uid) {
-        let model = cache.remove(position);
-        cache.push(Arc::clone(&model));
+    if let Some(position) = cache.iter().position(|(k, _)| *k == key) {
+        let entry = cache.remove(position);
+        let model = Arc::clone(&entry.1);
+        cache.push(entry);
         return Ok(model);
     }
     drop(cache);
     let blob = catalog::model_blob(db, id)?;
     let model = Model::from_blob(&blob)
         .map_err(|e| Error::Model(format!("model {id} of experiment '{experiment}': {e}")))?;
-    if model.uid != uid {
+    if model.uid != uid || blob.len() as i64 != key.length || !blob.ends_with(&key.trailer) {
         return Err(Error::Model(format!(
             "model {id} changed while it was being read"
         )));
@@ -51,6 +102,6 @@ fn lookup(db: &mut dyn Db, experiment: &str) -> Result<Arc<Model>, Error> {
     if cache.len() >= CAPACITY {
         cache.remove(0);
     }
-    cache.push(Arc::clone(&model));
+    cache.push((key, Arc::clone(&model)));
     Ok(model)
 }

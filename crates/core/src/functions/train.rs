@@ -8,7 +8,7 @@ use crate::catalog::{self, NewRun};
 use crate::ml::algorithms;
 use crate::ml::split::SplitStrategy;
 use crate::ml::{training, Task};
-use crate::sql::find_relation;
+use crate::sql::{check_result_fits, find_relation};
 use crate::{Arg, Db, Error, Value};
 
 pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
@@ -54,7 +54,18 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
     }
 
     let data = training::read(db, &relation, target, task)?;
-    let outcome = training::fit(algorithm, data, target, test_size, strategy)?;
+    // The fit touches neither the connection nor the host: their locks go.
+    let mut data = Some(data);
+    let mut fitted = Err(Error::Estimator("the fit did not run".into()));
+    db.unlocked(&mut || {
+        if let Some(data) = data.take() {
+            fitted = crate::threads::install(|| {
+                training::fit(algorithm, data, target, test_size, strategy)
+            })
+            .and_then(|fit| fit);
+        }
+    });
+    let outcome = fitted?;
     // What the fit's threads freed goes back before the blob is built, and
     // the model once it lives on as its blob, before SQLite copies that in.
     crate::memory::release_free_pages();
@@ -62,7 +73,28 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
     let metrics = outcome.metrics;
     drop(outcome.model);
     crate::memory::release_free_pages();
-    let recorded = catalog::record(
+    let report = |db: &mut dyn Db, recorded: &catalog::Recorded| {
+        let score = metrics.iter().find(|(n, _)| *n == "score").map(|(_, v)| *v);
+        let metrics: serde_json::Map<String, serde_json::Value> = metrics
+            .iter()
+            .map(|(n, v)| (n.to_string(), json!(v)))
+            .collect();
+        let report = json!({
+            "experiment_name": experiment,
+            "prediction_type": task.name(),
+            "algorithm": algorithm.name,
+            "deployed": recorded.deployed,
+            "score": score,
+            "run_id": recorded.run_id,
+            "model_id": recorded.model_id,
+            "library": algorithm.library,
+            "metrics": metrics,
+        })
+        .to_string();
+        check_result_fits(db, &report)?;
+        Ok(Value::Text(report))
+    };
+    catalog::record(
         db,
         NewRun {
             experiment,
@@ -76,22 +108,6 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
             blob,
             metrics: &metrics,
         },
-    )?;
-    let score = metrics.iter().find(|(n, _)| *n == "score").map(|(_, v)| *v);
-    let metrics: serde_json::Map<String, serde_json::Value> = metrics
-        .iter()
-        .map(|(n, v)| (n.to_string(), json!(v)))
-        .collect();
-    let report = json!({
-        "experiment_name": experiment,
-        "prediction_type": task.name(),
-        "algorithm": algorithm.name,
-        "deployed": recorded.deployed,
-        "score": score,
-        "run_id": recorded.run_id,
-        "model_id": recorded.model_id,
-        "library": algorithm.library,
-        "metrics": metrics,
-    });
-    Ok(Value::Text(report.to_string()))
+        report,
+    )
 }

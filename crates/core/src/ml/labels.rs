@@ -1,6 +1,8 @@
 //! Class labels, kept as they were stored in the target column, so that a
 //! prediction comes back with the same SQL type and value.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::{Arg, Value};
@@ -38,17 +40,6 @@ impl Label {
             Label::Text(t) => t.clone().into(),
         }
     }
-
-    fn same(&self, other: &Label) -> bool {
-        match (self, other) {
-            // 1 and 1.0 are the same class, as SQLite compares them.
-            (Label::Integer(a), Label::Real(b)) | (Label::Real(b), Label::Integer(a)) => {
-                (*a as f64) == *b
-            }
-            (Label::Real(a), Label::Real(b)) => a == b,
-            _ => self == other,
-        }
-    }
 }
 
 /// The distinct labels of a classification target, sorted the way SQLite
@@ -60,24 +51,33 @@ pub struct Classes {
 
 impl Classes {
     /// Encodes labels as class indices 0..k, classes ordered like `ORDER BY`.
-    pub fn encode(labels: &[Label]) -> (Classes, Vec<usize>) {
-        let mut distinct: Vec<Label> = Vec::new();
+    /// The classes (sorted) and each label's class index, in time linear in
+    /// the labels; `None` when there are more than `max_classes` classes.
+    pub fn encode(labels: &[Label], max_classes: usize) -> Option<(Classes, Vec<usize>)> {
+        let mut first_seen: HashMap<Key<'_>, usize> = HashMap::new();
+        let mut distinct: Vec<&Label> = Vec::new();
+        let mut seen_as = Vec::with_capacity(labels.len());
         for label in labels {
-            if !distinct.iter().any(|d| d.same(label)) {
-                distinct.push(label.clone());
+            let next = distinct.len();
+            let index = *first_seen.entry(Key::of(label)).or_insert(next);
+            if index == next {
+                if next == max_classes {
+                    return None;
+                }
+                distinct.push(label);
             }
+            seen_as.push(index);
         }
-        distinct.sort_by(compare);
-        let indices = labels
-            .iter()
-            .map(|label| {
-                distinct
-                    .iter()
-                    .position(|d| d.same(label))
-                    .expect("label was collected")
-            })
-            .collect();
-        (Classes { labels: distinct }, indices)
+        let mut order: Vec<usize> = (0..distinct.len()).collect();
+        order.sort_by(|&a, &b| compare(distinct[a], distinct[b]));
+        let mut rank = vec![0; distinct.len()];
+        for (position, &class) in order.iter().enumerate() {
+            rank[class] = position;
+        }
+        let classes = Classes {
+            labels: order.iter().map(|&c| distinct[c].clone()).collect(),
+        };
+        Some((classes, seen_as.into_iter().map(|i| rank[i]).collect()))
     }
 
     pub fn len(&self) -> usize {
@@ -86,6 +86,31 @@ impl Classes {
 
     pub fn is_empty(&self) -> bool {
         self.labels.is_empty()
+    }
+}
+
+/// What makes two labels the same class: 1 and 1.0 are one class, as SQLite
+/// compares them.
+#[derive(PartialEq, Eq, Hash)]
+enum Key<'a> {
+    /// A real, or an integer a real represents exactly: its bits (with -0.0 as 0.0).
+    Number(u64),
+    /// An integer no real represents exactly.
+    Integer(i64),
+    Text(&'a str),
+}
+
+impl<'a> Key<'a> {
+    fn of(label: &'a Label) -> Key<'a> {
+        let number = |r: f64| Key::Number(if r == 0.0 { 0 } else { r.to_bits() });
+        match label {
+            Label::Integer(i) if (*i as f64) as i64 == *i && (*i as f64) < 9.2e18 => {
+                number(*i as f64)
+            }
+            Label::Integer(i) => Key::Integer(*i),
+            Label::Real(r) => number(*r),
+            Label::Text(t) => Key::Text(t),
+        }
     }
 }
 
@@ -119,7 +144,7 @@ mod test {
             Label::Real(1.0),
             Label::Text("a".into()),
         ];
-        let (classes, indices) = Classes::encode(&labels);
+        let (classes, indices) = Classes::encode(&labels, 10).unwrap();
         assert_eq!(
             classes.labels,
             vec![
@@ -130,5 +155,16 @@ mod test {
             ]
         );
         assert_eq!(indices, vec![3, 1, 0, 0, 2]);
+    }
+
+    #[test]
+    fn encoding_stops_past_the_bound_and_is_linear_below_it() {
+        let labels: Vec<Label> = (0..200_000).map(|i| Label::Integer(199_999 - i)).collect();
+        assert!(Classes::encode(&labels, 199_999).is_none());
+        // Quadratic encoding would take minutes here.
+        let (classes, indices) = Classes::encode(&labels, 200_000).unwrap();
+        assert_eq!(classes.labels[0], Label::Integer(0));
+        assert_eq!(indices[0], 199_999);
+        assert_eq!(indices[199_999], 0);
     }
 }

@@ -142,7 +142,11 @@ impl Model {
         }
         header.check()?;
         let spec = algorithms::find(header.task, &header.algorithm)?;
-        let estimator = (spec.decode)(payload)
+        let shape = Shape {
+            features: header.active_features.len(),
+            classes: header.classes.as_ref().map(Classes::len),
+        };
+        let estimator = (spec.decode)(payload, &shape)
             .map_err(|e| corrupt(format!("{} payload: {e}", header.algorithm)))?;
         // The libraries' own structures cannot be checked field by field: a
         // blob altered behind its checksum is caught by its first prediction.
@@ -155,6 +159,23 @@ impl Model {
         })?;
         crate::stats::count_model_load();
         Ok(Model::new(uid, header, estimator))
+    }
+
+    /// Checks what can be checked without decoding: the magic bytes, the
+    /// format version and the checksum.
+    pub fn check_integrity(blob: &[u8]) -> Result<(), Error> {
+        let version = Self::version_and_uid(blob)?.0;
+        if version != FORMAT_VERSION {
+            return Err(corrupt(format!("format version {version}")));
+        }
+        if blob.len() < PREFIX_LEN + 4 {
+            return Err(corrupt("truncated in the header"));
+        }
+        let (body, checksum) = blob.split_at(blob.len() - 4);
+        if crc32fast::hash(body).to_le_bytes() != checksum {
+            return Err(corrupt("checksum mismatch (the blob is damaged)"));
+        }
+        Ok(())
     }
 
     /// The format version and model id from the first [`PREFIX_LEN`] bytes of a blob.
@@ -189,7 +210,12 @@ impl Model {
         if self.header.active_features.len() < self.n_features() {
             x = x.select(ndarray::Axis(1), &self.header.active_features);
         }
-        let raw = guarded(|| self.estimator.predict(x.view()))?;
+        let raw = match x.nrows() {
+            // One row stays on the calling thread: a hand-over would cost
+            // more than the prediction.
+            1 => guarded(|| self.estimator.predict(x.view()))?,
+            _ => crate::threads::install(|| guarded(|| self.estimator.predict(x.view())))??,
+        };
         if raw.len() != x.nrows() {
             return Err(Error::Model(format!(
                 "{} returned {} predictions for {} rows",
@@ -199,6 +225,11 @@ impl Model {
             )));
         }
         match &self.header.classes {
+            None if raw.iter().any(|p| !p.is_finite()) => Err(Error::InvalidArgument(
+                "the model's prediction for these features is not a finite number \
+                 (a feature far outside the range the model was trained on?)"
+                    .into(),
+            )),
             None => Ok(raw.into_iter().map(Value::Real).collect()),
             Some(classes) => raw
                 .into_iter()
@@ -224,6 +255,31 @@ fn guarded<T>(call: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
             "the model's estimator failed on its own data (the blob was altered after it was written)".into(),
         ))
     })
+}
+
+/// What the header promises of the estimator: each decoder checks every
+/// count its own data carries against it before anything is allocated from
+/// such a count (a class count altered behind a recomputed checksum must not
+/// make the first prediction ask for terabytes).
+pub struct Shape {
+    /// The columns the estimator sees.
+    pub features: usize,
+    /// The class count, for classification.
+    pub classes: Option<usize>,
+}
+
+impl Shape {
+    /// An error unless the estimator's own counts are the header's.
+    pub fn expect(&self, features: usize, classes: Option<usize>) -> Result<(), Error> {
+        if features != self.features || classes != self.classes {
+            return Err(Error::Model(format!(
+                "the estimator is for {features} features and {classes:?} classes; \
+                 the header says {} and {:?}",
+                self.features, self.classes
+            )));
+        }
+        Ok(())
+    }
 }
 
 impl Header {

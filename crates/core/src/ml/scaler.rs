@@ -12,33 +12,38 @@ pub struct StandardScaler {
     pub scale: Vec<f64>,
 }
 
-/// Below this standard deviation a training column counts as constant.
-const CONSTANT: f64 = 1e-12;
-
 impl StandardScaler {
+    /// Constant columns (see [`Self::varying_columns`]) get scale 1. Any
+    /// spread counts, however small beside the values: a column whose
+    /// values differ by 1e-13 is the same data as one in other units.
     pub fn fit(x: ArrayView2<'_, f64>) -> StandardScaler {
         let mean = x
             .mean_axis(Axis(0))
             .unwrap_or_else(|| Array1::zeros(x.ncols()));
-        let scale = x.std_axis(Axis(0), 0.0).mapv(|s| {
-            if s.is_finite() && s > CONSTANT {
-                s
-            } else {
-                1.0
-            }
-        });
+        let varying = Self::varying_columns(x);
+        let std = x.std_axis(Axis(0), 0.0);
+        let scale = (0..x.ncols())
+            .map(|j| {
+                let s = std[j];
+                if varying.contains(&j) && s > 0.0 {
+                    s
+                } else {
+                    1.0
+                }
+            })
+            .collect();
         StandardScaler {
             mean: mean.to_vec(),
-            scale: scale.to_vec(),
+            scale,
         }
     }
 
-    /// The columns of `x` that are not constant.
+    /// The columns of `x` that are not constant: that hold two different values.
     pub fn varying_columns(x: ArrayView2<'_, f64>) -> Vec<usize> {
         (0..x.ncols())
             .filter(|&j| {
                 let column = x.column(j);
-                column.iter().any(|&v| (v - column[0]).abs() > CONSTANT)
+                column.iter().any(|&v| v != column[0])
             })
             .collect()
     }

@@ -48,7 +48,10 @@ pub fn read(
     let select: Vec<String> = feature_names
         .iter()
         .chain([&target.to_string()])
-        .map(|c| quote(c))
+        // `+` makes each an expression: on Python's sqlite3 a converter
+        // registered for the column's declared type (detect_types) would
+        // otherwise turn its values into Python objects before we see them.
+        .map(|c| format!("+{}", quote(c)))
         .collect();
     let sql = format!("SELECT {} FROM {}", select.join(", "), relation.qualified());
     let width = feature_names.len();
@@ -166,6 +169,11 @@ fn bad_value<'c>(
     ))
 }
 
+/// The most classes a classification target may have: a target with a
+/// distinct value on every row is more likely a quantity than a class, and
+/// the per-class work of the estimators would grow with the rows.
+pub const MAX_CLASSES: usize = 1000;
+
 pub struct Outcome {
     pub model: Model,
     pub metrics: Metrics,
@@ -212,6 +220,16 @@ pub fn fit(
             x
         }
     };
+    // Finite values can still overflow in the scaler's sums (1e308 and the like).
+    for &j in &active_features {
+        if !scaler.mean[j].is_finite() || !scaler.scale[j].is_finite() {
+            return Err(Error::InvalidArgument(format!(
+                "column '{}' holds values too large to scale (their mean or spread overflows); \
+                 rescale the column (divide it by a power of ten) and train again",
+                feature_names[j]
+            )));
+        }
+    }
     scaler.transform_in_place(&mut x_train);
     scaler.transform_in_place(&mut x_test);
     let x_train = keep(x_train);
@@ -225,10 +243,30 @@ pub fn fit(
             drop((y, train_rows, test_rows));
             let estimator = (spec.fit)(x_train, &Target::Values(&y_train))?;
             let predicted = estimator.predict(x_test.view())?;
-            (estimator, metrics::regression(&y_test, &predicted), None)
+            if predicted.iter().any(|p| !p.is_finite()) || y_test.iter().any(|y| !y.is_finite()) {
+                return Err(Error::Estimator(format!(
+                    "{} made predictions on the test rows that are not finite numbers \
+                     (are the features or the target too large? rescale them)",
+                    spec.name
+                )));
+            }
+            let metrics = metrics::regression(&y_test, &predicted);
+            if let Some((name, _)) = metrics.iter().find(|(_, v)| !v.is_finite()) {
+                return Err(Error::Estimator(format!(
+                    "the test rows' {name} is not a finite number (the target's values are too \
+                     large or too spread out; rescale the target)"
+                )));
+            }
+            (estimator, metrics, None)
         }
         TargetColumn::Labels(labels) => {
-            let (classes, y) = Classes::encode(&labels);
+            let (classes, y) = Classes::encode(&labels, MAX_CLASSES).ok_or_else(|| {
+                Error::InvalidArgument(format!(
+                    "the target column '{target_name}' has more than {MAX_CLASSES} distinct values, \
+                     more classes than a classification can have here; if it holds a quantity, \
+                     train a 'regression' instead"
+                ))
+            })?;
             drop(labels);
             let y_train: Vec<usize> = train_rows.iter().map(|&r| y[r]).collect();
             let y_test: Vec<usize> = test_rows.iter().map(|&r| y[r]).collect();

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::sampling::{rng, weighted_bootstrap};
 use super::tree::{weighted_majority, weighted_mean, Criterion, Growth, Presorted, Scratch, Tree};
 use super::{argmax, decode, encode, is_class, AlgorithmSpec, Fitted, Target};
+use crate::ml::model::Shape;
 use crate::ml::{split::SEED, Task};
 use crate::Error;
 
@@ -48,8 +49,9 @@ struct Classifier {
     n_classes: usize,
 }
 
-fn decode_regressor(bytes: &[u8]) -> Result<Box<dyn Fitted>, Error> {
+fn decode_regressor(bytes: &[u8], shape: &Shape) -> Result<Box<dyn Fitted>, Error> {
     let model: Regressor = decode(bytes)?;
+    shape.expect(model.n_features, None)?;
     if model.trees.is_empty() || model.trees.len() != model.weights.len() {
         return Err(Error::Model(
             "ada_boost: trees and weights do not match".into(),
@@ -61,8 +63,9 @@ fn decode_regressor(bytes: &[u8]) -> Result<Box<dyn Fitted>, Error> {
     Ok(Box::new(model))
 }
 
-fn decode_classifier(bytes: &[u8]) -> Result<Box<dyn Fitted>, Error> {
+fn decode_classifier(bytes: &[u8], shape: &Shape) -> Result<Box<dyn Fitted>, Error> {
     let model: Classifier = decode(bytes)?;
+    shape.expect(model.n_features, Some(model.n_classes))?;
     if model.stumps.is_empty() || model.stumps.len() != model.weights.len() {
         return Err(Error::Model(
             "ada_boost: stumps and weights do not match".into(),

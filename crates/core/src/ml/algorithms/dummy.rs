@@ -4,7 +4,8 @@
 use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
-use super::{decode, encode, AlgorithmSpec, Fitted, Target};
+use super::{decode, encode, is_class, AlgorithmSpec, Fitted, Target};
+use crate::ml::model::Shape;
 use crate::ml::Task;
 use crate::Error;
 
@@ -58,6 +59,17 @@ fn fit(_x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error
     Ok(Box::new(Constant(value)))
 }
 
-fn decode_constant(bytes: &[u8]) -> Result<Box<dyn Fitted>, Error> {
-    Ok(Box::new(decode::<Constant>(bytes)?))
+fn decode_constant(bytes: &[u8], shape: &Shape) -> Result<Box<dyn Fitted>, Error> {
+    let model = decode::<Constant>(bytes)?;
+    let valid = match shape.classes {
+        None => model.0.is_finite(),
+        Some(k) => is_class(k)(model.0),
+    };
+    if !valid {
+        return Err(Error::Model(format!(
+            "dummy: {} is not a valid prediction",
+            model.0
+        )));
+    }
+    Ok(Box::new(model))
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::sampling::{bootstrap, rng};
 use super::tree::{weighted_majority, weighted_mean, Criterion, Growth, Presorted, Scratch, Tree};
 use super::{argmax, decode, encode, is_class, Fitted, Target};
+use crate::ml::model::Shape;
 use crate::ml::split::SEED;
 use crate::Error;
 
@@ -86,8 +87,9 @@ pub fn fit(x: Array2<f64>, y: &Target<'_>, settings: &Settings) -> Result<Box<dy
     }))
 }
 
-pub fn decode_forest(bytes: &[u8]) -> Result<Box<dyn Fitted>, Error> {
+pub fn decode_forest(bytes: &[u8], shape: &Shape) -> Result<Box<dyn Fitted>, Error> {
     let forest: Forest = decode(bytes)?;
+    shape.expect(forest.n_features, forest.n_classes)?;
     if forest.trees.is_empty() {
         return Err(Error::Model("the model holds no tree".into()));
     }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::tree::{Criterion, Growth, Presorted, Scratch, Tree};
 use super::{argmax, decode, encode, AlgorithmSpec, Fitted, Target};
+use crate::ml::model::Shape;
 use crate::ml::Task;
 use crate::Error;
 
@@ -64,8 +65,9 @@ impl Fitted for Regressor {
     }
 }
 
-fn decode_regressor(bytes: &[u8]) -> Result<Box<dyn Fitted>, Error> {
+fn decode_regressor(bytes: &[u8], shape: &Shape) -> Result<Box<dyn Fitted>, Error> {
     let model: Regressor = decode(bytes)?;
+    shape.expect(model.n_features, None)?;
     if !model.initial.is_finite() {
         return Err(Error::Model(
             "gradient boosting: the initial value is not finite".into(),
@@ -150,8 +152,14 @@ impl Fitted for Classifier {
     }
 }
 
-fn decode_classifier(bytes: &[u8]) -> Result<Box<dyn Fitted>, Error> {
+fn decode_classifier(bytes: &[u8], shape: &Shape) -> Result<Box<dyn Fitted>, Error> {
     let model: Classifier = decode(bytes)?;
+    // Two classes take one output (the log-odds), more one per class.
+    let classes = match model.outputs() {
+        1 => 2,
+        k => k,
+    };
+    shape.expect(model.n_features, Some(classes))?;
     if model.outputs() == 0 || model.rounds.iter().any(|r| r.len() != model.outputs()) {
         return Err(Error::Model(
             "gradient boosting: rounds and outputs do not match".into(),

@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{argmax, decode, encode, is_class, AlgorithmSpec, Fitted, Target};
+use crate::ml::model::Shape;
 use crate::ml::Task;
 use crate::Error;
 
@@ -63,8 +64,9 @@ fn fit(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error>
     Ok(Box::new(Neighbours::new(x.to_owned(), targets, n_classes)))
 }
 
-fn decode_neighbours(bytes: &[u8]) -> Result<Box<dyn Fitted>, Error> {
+fn decode_neighbours(bytes: &[u8], shape: &Shape) -> Result<Box<dyn Fitted>, Error> {
     let stored: Neighbours = decode(bytes)?;
+    shape.expect(stored.rows.ncols(), stored.n_classes)?;
     let labels_ok = match stored.n_classes {
         None => stored.targets.iter().all(|t| t.is_finite()),
         Some(k) => stored.targets.iter().all(|&t| is_class(k)(t)),

@@ -9,6 +9,7 @@ use smartcore::linalg::basic::arrays::Array;
 use smartcore::linalg::basic::matrix::DenseMatrix;
 
 use super::{decode, encode, Fitted};
+use crate::ml::model::Shape;
 use crate::Error;
 
 #[derive(Serialize, Deserialize)]
@@ -57,6 +58,10 @@ impl Linear {
         }
     }
 
+    pub fn n_coefficients(&self) -> usize {
+        self.coefficients.len()
+    }
+
     pub fn is_finite(&self) -> bool {
         self.intercept.is_finite() && self.coefficients.iter().all(|c| c.is_finite())
     }
@@ -72,8 +77,9 @@ impl Fitted for Linear {
     }
 }
 
-pub fn decode_linear(bytes: &[u8]) -> Result<Box<dyn Fitted>, Error> {
+pub fn decode_linear(bytes: &[u8], shape: &Shape) -> Result<Box<dyn Fitted>, Error> {
     let model: Linear = decode(bytes)?;
+    shape.expect(model.coefficients.len(), None)?;
     if !model.is_finite() {
         return Err(Error::Model(
             "the linear model's coefficients are not finite".into(),

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::sampling::rng;
 use super::{argmax_rows, decode, encode, AlgorithmSpec, Fitted, Target};
+use crate::ml::model::Shape;
 use crate::ml::{split::SEED, Task};
 use crate::Error;
 
@@ -77,8 +78,10 @@ impl Fitted for Network {
     }
 }
 
-fn decode_network(bytes: &[u8]) -> Result<Box<dyn Fitted>, Error> {
+fn decode_network(bytes: &[u8], shape: &Shape) -> Result<Box<dyn Fitted>, Error> {
     let n: Network = decode(bytes)?;
+    let classes = n.classify.then_some(n.output_bias.len());
+    shape.expect(n.hidden_weights.nrows(), classes)?;
     let consistent = n.hidden_weights.ncols() == n.hidden_bias.len()
         && n.output_weights.nrows() == n.hidden_bias.len()
         && n.output_weights.ncols() == n.output_bias.len()

@@ -29,6 +29,7 @@ use ndarray::{Array2, ArrayView2};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::model::Shape;
 use super::Task;
 use crate::Error;
 
@@ -79,7 +80,8 @@ pub trait Fitted: Send + Sync {
 /// Takes the training rows: an estimator that keeps its own copy in
 /// another layout (the trees) lets them go before it grows.
 pub type FitFn = fn(Array2<f64>, &Target<'_>) -> Result<Box<dyn Fitted>, Error>;
-pub type DecodeFn = fn(&[u8]) -> Result<Box<dyn Fitted>, Error>;
+/// Reads an estimator's bytes, checking its counts against the header's [`Shape`].
+pub type DecodeFn = fn(&[u8], &Shape) -> Result<Box<dyn Fitted>, Error>;
 
 pub struct AlgorithmSpec {
     pub name: &'static str,

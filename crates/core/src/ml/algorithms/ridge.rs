@@ -15,6 +15,7 @@ use super::gram::{self, Normal};
 use super::linear::{decode_linear, Linear};
 use super::smartcore_util::failed;
 use super::{argmax_rows, cv, decode, encode, AlgorithmSpec, Fitted, Target};
+use crate::ml::model::Shape;
 use crate::ml::Task;
 use crate::Error;
 
@@ -126,8 +127,11 @@ fn fit_classifier(
     Ok(Box::new(OneVsRest(models)))
 }
 
-fn decode_classifier(bytes: &[u8]) -> Result<Box<dyn Fitted>, Error> {
+fn decode_classifier(bytes: &[u8], shape: &Shape) -> Result<Box<dyn Fitted>, Error> {
     let model: OneVsRest = decode(bytes)?;
+    for per_class in &model.0 {
+        shape.expect(per_class.n_coefficients(), Some(model.0.len()))?;
+    }
     if model.0.len() < 2 || !model.0.iter().all(Linear::is_finite) {
         return Err(Error::Model(
             "ridge: the per-class models are malformed".into(),

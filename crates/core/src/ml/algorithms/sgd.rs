@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::sampling::rng;
 use super::{argmax_rows, decode, encode, AlgorithmSpec, Fitted, Target};
+use crate::ml::model::Shape;
 use crate::ml::{split::SEED, Task};
 use crate::Error;
 
@@ -58,8 +59,10 @@ impl Fitted for Linear {
     }
 }
 
-fn decode_model(bytes: &[u8]) -> Result<Box<dyn Fitted>, Error> {
+fn decode_model(bytes: &[u8], shape: &Shape) -> Result<Box<dyn Fitted>, Error> {
     let model: Linear = decode(bytes)?;
+    let classes = model.classify.then_some(model.weights.nrows());
+    shape.expect(model.weights.ncols(), classes)?;
     if model.weights.nrows() != model.intercepts.len() || model.weights.nrows() == 0 {
         return Err(Error::Model("sgd weights and intercepts disagree".into()));
     }

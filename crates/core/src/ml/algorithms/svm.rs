@@ -10,6 +10,7 @@ use ndarray::{Array1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
 use super::{argmax, decode, encode, AlgorithmSpec, Fitted, Target};
+use crate::ml::model::Shape;
 use crate::ml::Task;
 use crate::Error;
 
@@ -24,7 +25,7 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     library: "linfa",
     estimator: "linfa-svm epsilon-SVR, RBF kernel, C 1, epsilon 0.1, gamma 'scale'; up to 20,000 training rows",
     fit: |x, y| fit_regressor(x.view(), y),
-    decode: |bytes| Ok(Box::new(decode::<Regressor>(bytes)?)),
+    decode: |bytes, _| Ok(Box::new(decode::<Regressor>(bytes)?)),
 };
 
 pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
@@ -34,7 +35,7 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     estimator:
         "linfa-svm C-SVC one-vs-one, RBF kernel, C 1, gamma 'scale'; up to 20,000 training rows",
     fit: |x, y| fit_classifier(x.view(), y),
-    decode: |bytes| Ok(Box::new(decode::<Classifier>(bytes)?)),
+    decode: decode_classifier,
 };
 
 #[derive(Serialize, Deserialize)]
@@ -45,6 +46,22 @@ struct Classifier {
     /// (class a, class b, machine saying "a" when true)
     pairs: Vec<(usize, usize, Svm<f64, bool>)>,
     n_classes: usize,
+}
+
+fn decode_classifier(bytes: &[u8], shape: &Shape) -> Result<Box<dyn Fitted>, Error> {
+    let model: Classifier = decode(bytes)?;
+    if shape.classes != Some(model.n_classes)
+        || model.pairs.is_empty()
+        || model
+            .pairs
+            .iter()
+            .any(|&(a, b, _)| a >= model.n_classes || b >= model.n_classes)
+    {
+        return Err(Error::Model(
+            "svc: the class pairs and the class count disagree".into(),
+        ));
+    }
+    Ok(Box::new(model))
 }
 
 fn check_size(x: ArrayView2<'_, f64>, name: &str) -> Result<(), Error> {
