@@ -187,7 +187,7 @@ fn mutated_blobs_are_refused_or_predict_without_panicking() {
     let seeds = seeds();
     let mut rng = ChaCha8Rng::seed_from_u64(0x5eed);
     let (mut refused, mut loaded, mut panicked) = (0usize, 0usize, Vec::new());
-    let (mut inconsistent, mut bad_links) = (0usize, 0usize);
+    let (mut inconsistent, mut bad_links, mut bad_counts) = (0usize, 0usize, 0usize);
     let quiet = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     for i in 0..iterations() {
@@ -202,6 +202,8 @@ fn mutated_blobs_are_refused_or_predict_without_panicking() {
                 let message = e.to_string();
                 if message.contains("decision tree in the model is malformed") {
                     bad_links += 1;
+                } else if message.contains("the header says") {
+                    bad_counts += 1;
                 } else if message.contains("inconsistent") {
                     inconsistent += 1;
                 }
@@ -222,7 +224,8 @@ fn mutated_blobs_are_refused_or_predict_without_panicking() {
     std::panic::set_hook(quiet);
     eprintln!(
         "blob fuzz: {} executions, {refused} refused ({bad_links} of them for a malformed tree, \
-         {inconsistent} by the probe prediction), {loaded} loaded and predicted, {} panics escaped",
+         {bad_counts} for counts that disagree with the header, {inconsistent} by the probe \
+         prediction), {loaded} loaded and predicted, {} panics escaped",
         refused + loaded + panicked.len(),
         panicked.len()
     );
