@@ -317,6 +317,8 @@ pub struct Active {
     pub length: i64,
     /// The blob's last four bytes: its checksum.
     pub trailer: Vec<u8>,
+    /// The main database's file; empty for in-memory and temporary ones.
+    pub file: String,
 }
 
 impl Active {
@@ -351,7 +353,8 @@ pub fn active_model(db: &mut dyn Db, experiment: &str) -> Result<Active, Error> 
     // deployment row left pointing at a deleted model id, which a later
     // training of another experiment reused, must not serve that model.
     db.query(
-        "SELECT +d.model_id, +m.id, +m.library, substr(m.data, 1, ?2), length(m.data), substr(m.data, -4)
+        "SELECT +d.model_id, +m.id, +m.library, substr(m.data, 1, ?2), length(m.data), substr(m.data, -4),
+                (SELECT +file FROM pragma_database_list WHERE name = 'main')
            FROM main.sqml_experiments e
            LEFT JOIN main.sqml_deployments d ON d.experiment_id = e.id AND d.active
            LEFT JOIN main.sqml_models m ON m.id = d.model_id
@@ -366,7 +369,7 @@ pub fn active_model(db: &mut dyn Db, experiment: &str) -> Result<Active, Error> 
             found = Some(match row {
                 [Arg::Null, ..] => Deployed::Nothing,
                 [Arg::Integer(deployed), Arg::Null, ..] => Deployed::Missing(*deployed),
-                [_, Arg::Integer(id), library, prefix, length, trailer] => {
+                [_, Arg::Integer(id), library, prefix, length, trailer, file] => {
                     Deployed::Model(Active {
                         model_id: *id,
                         library: text_or_empty(library),
@@ -376,6 +379,7 @@ pub fn active_model(db: &mut dyn Db, experiment: &str) -> Result<Active, Error> 
                             _ => 0,
                         },
                         trailer: bytes_or_empty(trailer),
+                        file: text_or_empty(file),
                     })
                 }
                 _ => Deployed::Nothing,

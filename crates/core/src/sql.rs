@@ -54,32 +54,31 @@ pub struct Name {
     pub name: String,
 }
 
-pub fn parse_name(db: &mut dyn Db, written: &str) -> Result<Name, Error> {
+/// `written` read against `schemas` (as [`schemas`] lists them).
+pub fn parse_name(schemas: &[String], written: &str) -> Name {
     if let Some((prefix, rest)) = written.split_once('.') {
-        if let Some(schema) = schemas(db)?
-            .into_iter()
-            .find(|s| s.eq_ignore_ascii_case(prefix))
-        {
-            return Ok(Name {
-                schema: Some(schema),
+        if let Some(schema) = schemas.iter().find(|s| s.eq_ignore_ascii_case(prefix)) {
+            return Name {
+                schema: Some(schema.clone()),
                 name: rest.to_string(),
-            });
+            };
         }
     }
-    Ok(Name {
+    Name {
         schema: None,
         name: written.to_string(),
-    })
+    }
 }
 
 /// The table or view `written` names, resolved as SQLite resolves it: in its
 /// schema when qualified, else the first schema (temp, main, attached) that
 /// has it; names compare case-insensitively.
 pub fn find_relation(db: &mut dyn Db, written: &str) -> Result<Option<Relation>, Error> {
-    let name = parse_name(db, written)?;
+    let schemas = schemas(db)?;
+    let name = parse_name(&schemas, written);
     let search = match name.schema {
         Some(schema) => vec![schema],
-        None => schemas(db)?,
+        None => schemas,
     };
     for schema in search {
         let mut found: Option<(String, String)> = None;

@@ -5,8 +5,7 @@ use serde_json::json;
 
 use super::args::{optional_text, text};
 use crate::datasets;
-use crate::port::query_optional;
-use crate::sql::{in_write_transaction, parse_name, quote};
+use crate::sql::{in_write_transaction, parse_name, quote, schemas};
 use crate::{Arg, Db, Error, Value};
 
 /// Written into the CREATE TABLE statement (which SQLite keeps in
@@ -21,33 +20,38 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
     let written = optional_text(args, 1, "table")?.unwrap_or(&default_table);
     let data = spec.read()?;
     in_write_transaction(db, |db| {
-        let target = parse_name(db, written)?;
+        let target = parse_name(&schemas(db)?, written);
         let schema = target.schema.unwrap_or_else(|| "main".to_string());
         let table = target.name;
         check_table_name(&table)?;
         let qualified = format!("{}.{}", quote(&schema), quote(&table));
-        let existing = query_optional(
-            db,
+        // (type, made by this function) of what already has the name.
+        let mut existing: Option<(String, bool)> = None;
+        db.query(
             &format!(
-                "SELECT +type || ' ' || (+sql LIKE '%' || ?2 || '%') FROM {}.sqlite_master
+                "SELECT +type, instr(+sql, ?2) > 0 FROM {}.sqlite_master
                   WHERE name = ?1 COLLATE NOCASE",
                 quote(&schema)
             ),
             &[Value::from(table.as_str()), Value::from(MARKER)],
+            &mut |row| {
+                if let [Arg::Text(kind), ours] = row {
+                    existing = Some((kind.to_string(), *ours == Arg::Integer(1)));
+                }
+                Ok(())
+            },
         )?;
         match existing {
             None => {}
-            Some(Value::Text(kind)) if kind == "table 1" => {
+            Some((kind, true)) if kind == "table" => {
                 db.execute(&format!("DROP TABLE {qualified}"), &[])?;
             }
-            Some(Value::Text(kind)) => {
-                let kind = kind.trim_end_matches(['0', '1']).trim();
+            Some((kind, _)) => {
                 return Err(Error::InvalidArgument(format!(
                     "{schema}.{table} already exists and is a {kind} that sqml_load_dataset did not \
                      create; it is left as it is. Name another table: sqml_load_dataset('{name}', '{name}_data')"
                 )));
             }
-            Some(_) => return Err(Error::Sql("unexpected row from sqlite_master".into())),
         }
         let columns: Vec<String> = data
             .feature_names

@@ -12,8 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::catalog::{self, Active};
 use crate::ml::Model;
-use crate::port::query_optional;
-use crate::{Db, Error, Kept, Value};
+use crate::{Db, Error, Kept};
 
 /// Models kept at once; the least recently used goes first.
 const CAPACITY: usize = 8;
@@ -49,34 +48,26 @@ pub fn active(db: &mut dyn Db, experiment: &str) -> Result<Arc<Model>, Error> {
     Ok(model)
 }
 
-fn key(db: &mut dyn Db, active: &Active, uid: u128) -> Result<Key, Error> {
-    let file = match query_optional(
-        db,
-        "SELECT file FROM pragma_database_list WHERE name = 'main'",
-        &[],
-    )? {
-        Some(Value::Text(file)) => file,
-        _ => String::new(),
-    };
-    Ok(Key {
-        connection: if file.is_empty() {
+fn key(db: &dyn Db, active: &Active, uid: u128) -> Key {
+    Key {
+        connection: if active.file.is_empty() {
             db.connection_id()
         } else {
             0
         },
-        file,
+        file: active.file.clone(),
         row: active.model_id,
         uid,
         length: active.length,
         trailer: active.trailer.clone(),
-    })
+    }
 }
 
 fn lookup(db: &mut dyn Db, experiment: &str) -> Result<Arc<Model>, Error> {
     let active = catalog::active_model(db, experiment)?;
     let id = active.model_id;
     let uid = active.loadable_uid(experiment)?;
-    let key = key(db, &active, uid)?;
+    let key = key(db, &active, uid);
     let mut cache = CACHE
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());

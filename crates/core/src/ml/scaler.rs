@@ -13,39 +13,35 @@ pub struct StandardScaler {
 }
 
 impl StandardScaler {
-    /// Constant columns (see [`Self::varying_columns`]) get scale 1. Any
-    /// spread counts, however small beside the values: a column whose
-    /// values differ by 1e-13 is the same data as one in other units.
-    pub fn fit(x: ArrayView2<'_, f64>) -> StandardScaler {
+    /// The scaler, and the columns that are not constant (that hold two
+    /// different values); constant ones get scale 1. Any spread counts,
+    /// however small beside the values: a column whose values differ by
+    /// 1e-13 is the same data as one in other units.
+    pub fn fit(x: ArrayView2<'_, f64>) -> (StandardScaler, Vec<usize>) {
         let mean = x
             .mean_axis(Axis(0))
             .unwrap_or_else(|| Array1::zeros(x.ncols()));
-        let varying = Self::varying_columns(x);
+        let varying: Vec<bool> = x
+            .columns()
+            .into_iter()
+            .map(|column| column.iter().any(|&v| v != column[0]))
+            .collect();
         let std = x.std_axis(Axis(0), 0.0);
         let scale = (0..x.ncols())
             .map(|j| {
-                let s = std[j];
-                if varying.contains(&j) && s > 0.0 {
-                    s
+                if varying[j] && std[j] > 0.0 {
+                    std[j]
                 } else {
                     1.0
                 }
             })
             .collect();
-        StandardScaler {
+        let scaler = StandardScaler {
             mean: mean.to_vec(),
             scale,
-        }
-    }
-
-    /// The columns of `x` that are not constant: that hold two different values.
-    pub fn varying_columns(x: ArrayView2<'_, f64>) -> Vec<usize> {
-        (0..x.ncols())
-            .filter(|&j| {
-                let column = x.column(j);
-                column.iter().any(|&v| v != column[0])
-            })
-            .collect()
+        };
+        let varying = (0..x.ncols()).filter(|&j| varying[j]).collect();
+        (scaler, varying)
     }
 
     pub fn transform_in_place(&self, x: &mut Array2<f64>) {
@@ -65,7 +61,8 @@ mod test {
     #[test]
     fn constant_columns_are_centred_not_divided_by_zero() {
         let mut x = array![[1.0, 5.0], [3.0, 5.0]];
-        let scaler = StandardScaler::fit(x.view());
+        let (scaler, varying) = StandardScaler::fit(x.view());
+        assert_eq!(varying, vec![0]);
         assert_eq!(scaler.mean, vec![2.0, 5.0]);
         assert_eq!(scaler.scale, vec![1.0, 1.0]);
         scaler.transform_in_place(&mut x);

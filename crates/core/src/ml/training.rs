@@ -205,8 +205,7 @@ pub fn fit(
     let mut x_train = gather(&x, &train_rows);
     let mut x_test = gather(&x, &test_rows);
     drop(x);
-    let scaler = StandardScaler::fit(x_train.view());
-    let active_features = StandardScaler::varying_columns(x_train.view());
+    let (scaler, active_features) = StandardScaler::fit(x_train.view());
     if active_features.is_empty() {
         return Err(Error::InvalidArgument(format!(
             "every feature is constant in the training rows ({}); there is nothing to learn",
