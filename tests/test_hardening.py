@@ -490,7 +490,10 @@ def test_names_resolve_as_sqlite_resolves_them(route, tmp_path):
     conn.execute("CREATE TABLE t (a REAL, target REAL)")
     conn.execute("CREATE TEMP TABLE t (b REAL, target REAL)")
     for table in ("main.t", "temp.t"):
-        conn.executemany(f"INSERT INTO {table} VALUES (?, ?)", ((i, 2 * i) for i in range(50)))
+        conn.executemany(
+            f"INSERT INTO {table} VALUES (?, ?)",
+            ((i * 7 % 50, 2 * (i * 7 % 50)) for i in range(50)),
+        )
     # Unqualified, SQLite reads temp.t first; so does training.
     sqlite_ml.train(conn, "t", "regression", "linear_regression", "t", "target")
     assert conn.execute("SELECT sqml_predict('t', json_object('b', 3))").fetchone()[
@@ -529,7 +532,9 @@ def test_extreme_features_give_clear_errors_never_null(route):
         ):
             sqlite_ml.train(conn, algorithm, "regression", algorithm, "big", "target")
     conn.execute("CREATE TABLE small (x REAL, target REAL)")
-    conn.executemany("INSERT INTO small VALUES (?, ?)", ((i, 3 * i) for i in range(40)))
+    conn.executemany(
+        "INSERT INTO small VALUES (?, ?)", ((i * 7 % 40, 3 * (i * 7 % 40)) for i in range(40))
+    )
     sqlite_ml.train(conn, "small", "regression", "linear_regression", "small", "target")
     with pytest.raises(
         sqlite3.OperationalError, match="^sqml_predict: the model's prediction .* not a finite"
@@ -541,7 +546,7 @@ def test_extreme_features_give_clear_errors_never_null(route):
 def test_a_result_too_long_for_the_connection_writes_nothing():
     conn = sqlite_ml.connect(":memory:", route="functions")
     conn.execute("CREATE TABLE t (x REAL, target REAL)")
-    conn.executemany("INSERT INTO t VALUES (?, ?)", ((i, i) for i in range(20)))
+    conn.executemany("INSERT INTO t VALUES (?, ?)", ((i * 7 % 20, i) for i in range(20)))
     sqlite_ml.train(conn, "e", "regression", "dummy", "t", "target")  # creates the catalog
     # Long enough for every value written (the experiment's name, the model
     # blob), too short for the result, which repeats the name.

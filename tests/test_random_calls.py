@@ -60,6 +60,13 @@ def conn(request, tmp_path_factory):
     conn = sqlite_ml.connect(path, route=request.param)
     sqlite_ml.load_dataset(conn, "iris")
     sqlite_ml.train(conn, "trained", "classification", "knn", "dataset_iris", "target")
+    # Text categories and NULLs, for the preprocessing paths.
+    conn.execute(
+        "CREATE TABLE mixed AS SELECT *, CASE WHEN rowid % 3 THEN 'a' || (rowid % 4) END AS tag "
+        "FROM dataset_iris"
+    )
+    conn.execute("UPDATE mixed SET [sepal width (cm)] = NULL WHERE rowid % 5 = 0")
+    conn.commit()
     yield conn
     conn.close()
 
@@ -107,17 +114,30 @@ def slot(*plausible):
     return st.integers(0, 9).flatmap(lambda k: VALUES if k == 0 else st.sampled_from(plausible))
 
 
-MIN_ARGS = {"sqml_load_dataset": 1, "sqml_train": 5, "sqml_predict": 2, "sqml_predict_batch": 2}
+MIN_ARGS = {
+    "sqml_load_dataset": 1,
+    "sqml_train": 5,
+    "sqml_predict": 2,
+    "sqml_predict_batch": 2,
+    "sqml_model_info": 1,
+}
 SIGNATURES = {
     "sqml_load_dataset": [slot("iris", "wine", "diabetes"), slot("dataset_iris", "copy", "t x")],
     "sqml_train": [
         slot("trained", "other", "it's"),
         slot("classification", "regression"),
         slot("knn", "dummy", "ridge", "decision_tree", "sgd"),
-        slot("dataset_iris", "copy", "dataset_wine"),
+        slot("dataset_iris", "copy", "dataset_wine", "mixed"),
         slot("target", "sepal length (cm)"),
-        slot(0.25, 0.5, 0.1),
-        slot("shuffle", "last"),
+        slot(
+            0.25,
+            0.5,
+            '{"split_strategy": "stratified"}',
+            '{"exclude": ["sepal width (cm)"], "test_size": 0.3}',
+            '{"preprocess": {"sepal length (cm)": {"impute": "median", "scale": "robust"}}}',
+            '{"features": ["petal width (cm)"]}',
+        ),
+        slot("shuffle", "last", "stratified"),
     ],
     "sqml_predict": [
         slot("trained", "other", "it's"),
@@ -134,8 +154,9 @@ SIGNATURES = {
     ],
     "sqml_predict_batch": [
         slot("trained", "other"),
-        slot("[[5.1, 3.5, 1.4, 0.2]]", "[]", "[[1, 2]]", "[{}]"),
+        slot("[[5.1, 3.5, 1.4, 0.2]]", "[]", "[[1, 2]]", "[{}]", '[[null, "a", 1.4, 0.2]]'),
     ],
+    "sqml_model_info": [slot("trained", "other", 1, 2)],
 }
 STRUCTURED = st.sampled_from(sorted(SIGNATURES)).flatmap(
     lambda name: st.integers(MIN_ARGS[name], len(SIGNATURES[name])).flatmap(

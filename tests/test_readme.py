@@ -4,8 +4,11 @@ the way its source reads."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -38,6 +41,47 @@ def test_the_tutorial_is_the_demo_output():
     section = README.split("## Tutorial: iris, end to end\n", 1)[1].split("\n## ", 1)[0]
     shown = re.findall(r"```sql\n(.*?)\n```\n\n```text\n(.*?)\n```", section, flags=re.S)
     assert shown == tutorial_steps(demo.stdout)
+
+
+def example_blocks(section: str) -> list[tuple[str, str | None]]:
+    """Each ```sql block of a section, with the ```text block right after it (or None)."""
+    found = re.finditer(r"```sql\n(.*?)\n```\n(?:\n```text\n(.*?)\n```\n)?", section, flags=re.S)
+    return [(m.group(1), m.group(2)) for m in found]
+
+
+def run_examples(blocks: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    """Runs each block's statements in turn on one fresh database; a block with
+    output gets its last statement's result, printed as the demo prints it."""
+    from sqlite_ml._demo import show
+
+    conn = sqlite_ml.connect(":memory:")
+    results = []
+    for sql, output in blocks:
+        statements, current = [], ""
+        for line in sql.splitlines(keepends=True):
+            current += line
+            if sqlite3.complete_statement(current):
+                statements.append(current.strip())
+                current = ""
+        for statement in statements[:-1]:
+            conn.execute(statement)
+        cursor = conn.execute(statements[-1])
+        if output is None:
+            results.append((sql, None))
+            continue
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            show(cursor)
+        results.append((sql, printed.getvalue().rstrip("\n")))
+    conn.close()
+    return results
+
+
+def test_the_real_tables_examples_are_real_output():
+    section = README.split("## Real tables\n", 1)[1].split("\n## ", 1)[0]
+    blocks = example_blocks(section)
+    assert len(blocks) >= 5
+    assert run_examples(blocks) == blocks
 
 
 def test_the_algorithm_table_is_the_registry():

@@ -22,6 +22,7 @@ PINNED = {
     ("sqml_train", 7),
     ("sqml_predict", -1),
     ("sqml_predict_batch", 2),
+    ("sqml_model_info", 1),
 }
 
 # SQLite's flag bits, as pragma_function_list shows them.

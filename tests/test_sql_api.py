@@ -215,7 +215,7 @@ ERRORS = [
     ),
     (
         "SELECT sqml_predict('Iris prediction', '[1, 2, \"three\", 4]')",
-        "sqml_predict: feature 'petal length (cm)' must be a finite number, not a string",
+        "sqml_predict: feature 'petal length (cm)' is numeric, not text ('three')",
     ),
     (
         "SELECT sqml_predict_batch('Iris prediction', '[[1, 2, 3, 4], [1, 2]]')",

@@ -43,6 +43,7 @@ __all__ = [
     "load",
     "load_dataset",
     "loadable_path",
+    "model_info",
     "predict",
     "train",
 ]
@@ -237,12 +238,27 @@ def train(
     target: str,
     test_size: float = 0.25,
     split_strategy: str = "shuffle",
+    **options: Any,
 ) -> dict[str, Any]:
-    """``sqml_train``: trains, stores and (when it scores best) deploys a model."""
+    """``sqml_train``: trains, stores and (when it scores best) deploys a model.
+
+    Further keyword arguments are options of ``sqml_train`` (``features``,
+    ``exclude``, ``preprocess``), passed as its JSON options object.
+    """
+    settings = {"test_size": test_size, "split_strategy": split_strategy, **options}
     (result,) = conn.execute(
-        "SELECT sqml_train(?, ?, ?, ?, ?, ?, ?)",
-        (experiment, prediction_type, algorithm, dataset, target, test_size, split_strategy),
+        "SELECT sqml_train(?, ?, ?, ?, ?, ?)",
+        (experiment, prediction_type, algorithm, dataset, target, json.dumps(settings)),
     ).fetchone()
+    return json.loads(result)
+
+
+def model_info(conn: sqlite3.Connection, model: str | int) -> dict[str, Any]:
+    """``sqml_model_info``: the columns a model takes and how it preprocesses them.
+
+    ``model`` is an experiment name (its deployed model) or a model id.
+    """
+    (result,) = conn.execute("SELECT sqml_model_info(?)", (model,)).fetchone()
     return json.loads(result)
 
 

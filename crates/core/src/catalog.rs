@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::ml::model::{Model, FORMAT_VERSION};
+use crate::ml::model::{Model, FORMAT_VERSION, OLDEST_VERSION};
 use crate::port::query_optional;
 use crate::sql::in_write_transaction;
 use crate::{Arg, Db, Error, Value};
@@ -333,9 +333,10 @@ impl Active {
         }
         let (version, uid) = Model::version_and_uid(&self.prefix)
             .map_err(|e| Error::Model(format!("model {id} of experiment '{experiment}': {e}")))?;
-        if version != FORMAT_VERSION {
+        if !(OLDEST_VERSION..=FORMAT_VERSION).contains(&version) {
             return Err(Error::Model(format!(
-                "model {id} of experiment '{experiment}' has format version {version}; this build reads version {FORMAT_VERSION}; train the experiment again"
+                "model {id} of experiment '{experiment}' has format version {version}; this build \
+                 reads versions {OLDEST_VERSION} to {FORMAT_VERSION}; train the experiment again"
             )));
         }
         Ok(uid)
@@ -417,6 +418,26 @@ pub fn model_blob(db: &mut dyn Db, model_id: i64) -> Result<Vec<u8>, Error> {
         },
     )?;
     found.ok_or_else(|| Error::Model(format!("model {model_id} is not in sqml_models")))
+}
+
+/// The experiment a stored model was trained in, or None for no such model.
+pub fn model_experiment(db: &mut dyn Db, model_id: i64) -> Result<Option<String>, Error> {
+    if !exists(db)? {
+        return Ok(None);
+    }
+    let mut found = None;
+    db.query(
+        "SELECT +e.name FROM main.sqml_models m
+           JOIN main.sqml_runs r ON r.id = m.run_id
+           JOIN main.sqml_experiments e ON e.id = r.experiment_id
+          WHERE m.id = ?1",
+        &[model_id.into()],
+        &mut |row| {
+            found = row.first().map(text_or_empty);
+            Ok(())
+        },
+    )?;
+    Ok(found)
 }
 
 fn text_or_empty(arg: &Arg<'_>) -> String {

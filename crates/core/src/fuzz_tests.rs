@@ -28,7 +28,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::functions::fuzz_access::{fast_row, thorough_row};
 use crate::ml::algorithms::{AlgorithmSpec, ALGORITHMS};
 use crate::ml::model::Model;
-use crate::ml::split::SplitStrategy;
+use crate::ml::options::TrainOptions;
 use crate::ml::training::{bundled, fit, TrainingData};
 use crate::ml::Task;
 
@@ -58,6 +58,64 @@ fn seed_name(spec: &AlgorithmSpec) -> String {
     format!("{}-{}.sqml", spec.task.name(), spec.name)
 }
 
+/// A table with text categories and NULLs, for the seeds of format 4's
+/// preprocessing plans: one-hot, ordinal and target encodings, filled NULLs.
+fn categorical_data(task: Task) -> TrainingData {
+    use crate::ml::columns::Table;
+    use crate::Arg;
+    let names = ["colour", "size", "weight"].map(String::from).to_vec();
+    let mut table = Table::new(names, task, 0);
+    let colours = ["red", "green", "blue"];
+    for i in 0..60usize {
+        let colour = if i % 7 == 0 {
+            Arg::Null
+        } else {
+            Arg::Text(colours[i % 3])
+        };
+        let size = Arg::Text(if i % 2 == 0 { "small" } else { "large" });
+        let weight = if i % 5 == 0 {
+            Arg::Null
+        } else {
+            Arg::Real((i * 7 % 60) as f64)
+        };
+        let target = match task {
+            Task::Regression => Arg::Real((i % 3) as f64 * 10.0 + (i * 7 % 60) as f64),
+            Task::Classification => Arg::Text(colours[(i + i / 30) % 3]),
+        };
+        table
+            .push(&[colour, size, weight], &target, "target", i + 1)
+            .unwrap();
+    }
+    table.finish();
+    TrainingData {
+        table,
+        identifier: None,
+        not_read: Vec::new(),
+    }
+}
+
+/// The categorical seeds: (file name, algorithm, task, encoding of `size`).
+const CATEGORICAL_SEEDS: &[(&str, &str, Task, &str)] = &[
+    (
+        "categorical-classification-random_forest.sqml",
+        "random_forest",
+        Task::Classification,
+        "ordinal",
+    ),
+    (
+        "categorical-classification-knn.sqml",
+        "knn",
+        Task::Classification,
+        "target",
+    ),
+    (
+        "categorical-regression-ridge.sqml",
+        "ridge",
+        Task::Regression,
+        "target",
+    ),
+];
+
 /// The corpus: read from disk, or trained and written when a seed is missing.
 fn seeds() -> Vec<(String, Vec<u8>)> {
     let dir = corpus_dir();
@@ -71,8 +129,7 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
                     spec,
                     small_data(spec.task),
                     "target",
-                    0.25,
-                    SplitStrategy::Shuffle,
+                    &TrainOptions::default(),
                 )
                 .unwrap()
                 .model;
@@ -82,6 +139,27 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
             });
             (seed_name(spec), blob)
         })
+        .chain(
+            CATEGORICAL_SEEDS
+                .iter()
+                .map(|&(name, algorithm, task, size)| {
+                    let path = dir.join(name);
+                    let blob = std::fs::read(&path).unwrap_or_else(|_| {
+                        let spec = crate::ml::algorithms::find(task, algorithm).unwrap();
+                        let options = TrainOptions::parse(&format!(
+                            r#"{{"preprocess": {{"size": {{"encode": "{size}"}}}}}}"#
+                        ))
+                        .unwrap();
+                        let model = fit(spec, categorical_data(task), "target", &options)
+                            .unwrap()
+                            .model;
+                        let blob = model.to_blob().unwrap();
+                        std::fs::write(&path, &blob).unwrap();
+                        blob
+                    });
+                    (name.to_string(), blob)
+                }),
+        )
         .collect()
 }
 
@@ -239,7 +317,7 @@ fn mutated_blobs_are_refused_or_predict_without_panicking() {
 fn feature_rows_parse_the_same_fast_and_thorough_and_never_panic() {
     let (_, blob) = &seeds()[0];
     let model = Model::from_blob(blob).unwrap();
-    let names = model.header.feature_names.clone();
+    let names: Vec<String> = model.feature_names().map(str::to_string).collect();
     let valid = [
         format!("[{}]", vec!["1.5"; names.len()].join(", ")),
         format!(

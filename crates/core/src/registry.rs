@@ -3,7 +3,7 @@
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::functions::{debug, load_dataset, predict, predict_batch, train, version};
+use crate::functions::{debug, load_dataset, model_info, predict, predict_batch, train, version};
 use crate::{Arg, Db, Error, Value};
 
 /// SQLite function flags the doors translate into their own binding's flags.
@@ -74,6 +74,12 @@ pub static FUNCTIONS: &[FunctionSpec] = &[
         arities: &[-1],
         flags: Flags::VOLATILE,
         run: predict::run,
+    },
+    FunctionSpec {
+        name: "sqml_model_info",
+        arities: &[1],
+        flags: Flags::VOLATILE,
+        run: model_info::run,
     },
     FunctionSpec {
         name: "sqml_predict_batch",

@@ -28,22 +28,3 @@ pub fn optional_text<'a>(
         Some(_) => text(args, index, name).map(Some),
     }
 }
-
-/// An optional number: absent or NULL gives `default`.
-pub fn optional_real(
-    args: &[Arg<'_>],
-    index: usize,
-    name: &str,
-    default: f64,
-) -> Result<f64, Error> {
-    match args.get(index) {
-        None | Some(Arg::Null) => Ok(default),
-        Some(Arg::Integer(i)) => Ok(*i as f64),
-        Some(Arg::Real(r)) => Ok(*r),
-        Some(other) => Err(Error::InvalidArgument(format!(
-            "{name} (argument {}) must be a number, not {}",
-            index + 1,
-            other.type_name()
-        ))),
-    }
-}

@@ -1,12 +1,14 @@
-//! Feature rows read from JSON text straight into a row buffer: no map or
-//! value tree per row. Anything unusual (an unknown or missing name, a value
-//! that is not a number) makes it give up, and the caller words the error
-//! with the slower, thorough reader in `features.rs`.
+//! Feature rows read from JSON text straight into a row buffer of cells
+//! (see `Model::resolve`): no map or value tree per row. Anything unusual
+//! (an unknown or missing name, a value the column cannot take) makes it
+//! give up, and the caller words the error with the slower, thorough
+//! reader in `features.rs`.
 
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
+use crate::ml::preprocess::Cell;
 use crate::ml::Model;
 
 /// Fills `out` (one slot per feature) from a JSON object or array; false
@@ -53,17 +55,23 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        // Cells are never NaN: NaN marks a column not given yet.
         self.out.fill(f64::NAN);
         while let Some(key) = map.next_key::<Key<'de>>()? {
-            let column = self
-                .model
-                .feature_column(key.as_str())
-                .ok_or_else(give_up)?;
-            let value: f64 = map.next_value()?;
-            if !value.is_finite() {
+            let Some(column) = self.model.feature_column(key.as_str()) else {
+                if self.model.is_left_out(key.as_str()) {
+                    map.next_value::<de::IgnoredAny>()?;
+                    continue;
+                }
+                return Err(give_up());
+            };
+            if !self.out[column].is_nan() {
                 return Err(give_up());
             }
-            self.out[column] = value;
+            self.out[column] = map.next_value_seed(CellSeed {
+                model: self.model,
+                column,
+            })?;
         }
         if self.out.iter().any(|v| v.is_nan()) {
             return Err(give_up());
@@ -72,17 +80,68 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        for slot in self.out.iter_mut() {
-            let value: f64 = seq.next_element()?.ok_or_else(give_up)?;
-            if !value.is_finite() {
-                return Err(give_up());
-            }
-            *slot = value;
+        for (column, slot) in self.out.iter_mut().enumerate() {
+            let seed = CellSeed {
+                model: self.model,
+                column,
+            };
+            *slot = seq.next_element_seed(seed)?.ok_or_else(give_up)?;
         }
         match seq.next_element::<de::IgnoredAny>()? {
             None => Ok(()),
             Some(_) => Err(give_up()),
         }
+    }
+}
+
+/// One value, resolved into its column's cell.
+struct CellSeed<'a> {
+    model: &'a Model,
+    column: usize,
+}
+
+impl CellSeed<'_> {
+    fn cell<E: de::Error>(&self, cell: Cell<'_>) -> Result<f64, E> {
+        match cell {
+            Cell::Number(v) if !v.is_finite() => Err(give_up()),
+            _ => self.model.resolve(self.column, cell).map_err(|_| give_up()),
+        }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for CellSeed<'_> {
+    type Value = f64;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<f64, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CellSeed<'_> {
+    type Value = f64;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a number, text or null")
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<f64, E> {
+        self.cell(Cell::Number(v as f64))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<f64, E> {
+        self.cell(Cell::Number(v as f64))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
+        self.cell(Cell::Number(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<f64, E> {
+        self.cell(Cell::Text(v))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<f64, E> {
+        self.cell(Cell::Null)
     }
 }
 

@@ -2,6 +2,7 @@
 
 use serde_json::Value as Json;
 
+use crate::ml::preprocess::Cell;
 use crate::ml::Model;
 use crate::{Arg, Error};
 
@@ -21,12 +22,12 @@ pub fn json_row(model: &Model, json: &str) -> Result<Vec<f64>, Error> {
 }
 
 pub fn row(model: &Model, value: &Json) -> Result<Vec<f64>, Error> {
-    let names = &model.header.feature_names;
+    let names: Vec<&str> = model.feature_names().collect();
     match value {
         Json::Object(object) => {
             let unknown: Vec<&str> = object
                 .keys()
-                .filter(|k| !names.contains(k))
+                .filter(|k| model.feature_column(k).is_none() && !model.is_left_out(k))
                 .map(String::as_str)
                 .collect();
             if !unknown.is_empty() {
@@ -34,32 +35,28 @@ pub fn row(model: &Model, value: &Json) -> Result<Vec<f64>, Error> {
                     "unknown feature{} {}; the model takes {}",
                     if unknown.len() == 1 { "" } else { "s" },
                     quoted(unknown.iter().copied()),
-                    quoted(names.iter().map(String::as_str))
+                    quoted(names.iter().copied())
                 )));
             }
             names
                 .iter()
-                .map(|name| match object.get(name) {
-                    Some(v) => number(name, v),
+                .enumerate()
+                .map(|(column, name)| match object.get(*name) {
+                    Some(v) => cell(model, column, name, v),
                     None => Err(Error::InvalidArgument(format!(
                         "missing feature '{name}'; the model takes {}",
-                        quoted(names.iter().map(String::as_str))
+                        quoted(names.iter().copied())
                     ))),
                 })
                 .collect()
         }
         Json::Array(items) => {
-            if items.len() != names.len() {
-                return Err(Error::InvalidArgument(format!(
-                    "the model takes {} features, got an array of {}",
-                    names.len(),
-                    items.len()
-                )));
-            }
+            let items = used(model, items, "an array of")?;
             items
                 .iter()
-                .zip(names)
-                .map(|(v, name)| number(name, v))
+                .zip(&names)
+                .enumerate()
+                .map(|(column, (v, name))| cell(model, column, name, v))
                 .collect()
         }
         other => Err(Error::InvalidArgument(format!(
@@ -70,37 +67,93 @@ pub fn row(model: &Model, value: &Json) -> Result<Vec<f64>, Error> {
     }
 }
 
-/// Features given as numbers, one argument each.
+/// Features given one argument each.
 pub fn positional(model: &Model, args: &[Arg<'_>]) -> Result<Vec<f64>, Error> {
-    let names = &model.header.feature_names;
-    if args.len() != names.len() {
-        return Err(Error::InvalidArgument(format!(
-            "the model takes {} features, got {} numbers",
-            names.len(),
-            args.len()
-        )));
-    }
+    let args = used(model, args, "")?;
     args.iter()
-        .zip(names)
-        .map(|(arg, name)| match *arg {
-            Arg::Integer(i) => Ok(i as f64),
-            Arg::Real(r) if r.is_finite() => Ok(r),
-            other => Err(Error::InvalidArgument(format!(
-                "feature '{name}' must be a finite number, not {}",
-                other.type_name()
-            ))),
+        .zip(model.feature_names())
+        .enumerate()
+        .map(|(column, (arg, name))| {
+            let cell = match *arg {
+                Arg::Null => Cell::Null,
+                Arg::Integer(i) => Cell::Number(i as f64),
+                Arg::Real(r) if r.is_finite() => Cell::Number(r),
+                Arg::Text(t) => Cell::Text(t),
+                other => {
+                    return Err(Error::InvalidArgument(format!(
+                        "feature '{name}' must be a finite number, text or NULL, not {}",
+                        other.type_name()
+                    )))
+                }
+            };
+            model.resolve(column, cell)
         })
         .collect()
 }
 
-fn number(name: &str, value: &Json) -> Result<f64, Error> {
-    match value.as_f64() {
-        Some(v) if v.is_finite() => Ok(v),
-        _ => Err(Error::InvalidArgument(format!(
-            "feature '{name}' must be a finite number, not {}",
-            json_type(value)
-        ))),
+/// The values of the model's features: all of `values` when they are one
+/// per feature, else those of the features among one value per column read
+/// for the training (left-out columns included).
+fn used<'v, T: Clone>(
+    model: &Model,
+    values: &'v [T],
+    given: &str,
+) -> Result<std::borrow::Cow<'v, [T]>, Error> {
+    let inputs = model.input_columns();
+    if values.len() == model.n_features() {
+        return Ok(std::borrow::Cow::Borrowed(values));
     }
+    if values.len() == inputs.len() {
+        return Ok(values
+            .iter()
+            .zip(inputs)
+            .filter(|(_, column)| column.is_some())
+            .map(|(v, _)| v.clone())
+            .collect());
+    }
+    let counts = if inputs.len() == model.n_features() {
+        format!("{}", model.n_features())
+    } else {
+        format!(
+            "{} features (or one value for each of the {} columns it was trained on)",
+            model.n_features(),
+            inputs.len()
+        )
+    };
+    let got = if given.is_empty() {
+        format!("{} values", values.len())
+    } else {
+        format!("{given} {}", values.len())
+    };
+    Err(Error::InvalidArgument(
+        if inputs.len() == model.n_features() {
+            format!("the model takes {counts} features, got {got}")
+        } else {
+            format!("the model takes {counts}, got {got}")
+        },
+    ))
+}
+
+fn cell(model: &Model, column: usize, name: &str, value: &Json) -> Result<f64, Error> {
+    let cell = match value {
+        Json::Null => Cell::Null,
+        Json::String(t) => Cell::Text(t),
+        Json::Number(n) => match n.as_f64() {
+            Some(v) if v.is_finite() => Cell::Number(v),
+            _ => {
+                return Err(Error::InvalidArgument(format!(
+                    "feature '{name}' must be a finite number"
+                )))
+            }
+        },
+        other => {
+            return Err(Error::InvalidArgument(format!(
+                "feature '{name}' must be a number, text or null, not {}",
+                json_type(other)
+            )))
+        }
+    };
+    model.resolve(column, cell)
 }
 
 fn json_type(value: &Json) -> &'static str {
@@ -123,8 +176,8 @@ fn quoted<'a>(names: impl Iterator<Item = &'a str>) -> String {
 
 fn expected(model: &Model) -> String {
     format!(
-        "an object with {} or an array of {} numbers",
-        quoted(model.header.feature_names.iter().map(String::as_str)),
+        "an object with {} or an array of {} values",
+        quoted(model.feature_names()),
         model.n_features()
     )
 }

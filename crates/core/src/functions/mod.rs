@@ -6,6 +6,7 @@ mod fast_json;
 mod features;
 pub mod load_dataset;
 mod model_cache;
+pub mod model_info;
 pub mod predict;
 pub mod predict_batch;
 pub mod train;

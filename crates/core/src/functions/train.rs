@@ -1,11 +1,13 @@
 //! `sqml_train(experiment, prediction_type, algorithm, dataset, target
-//! [, test_size = 0.25 [, split_strategy = 'shuffle']])`.
+//! [, options])`: `options` is a JSON object (see `ml/options.rs`), or, as
+//! in sqlite-ml 0.1.2, `test_size` [, `split_strategy`].
 
 use serde_json::json;
 
-use super::args::{optional_real, optional_text, text};
+use super::args::{optional_text, text};
 use crate::catalog::{self, NewRun};
 use crate::ml::algorithms;
+use crate::ml::options::TrainOptions;
 use crate::ml::split::SplitStrategy;
 use crate::ml::{training, Task};
 use crate::sql::{check_result_fits, find_relation};
@@ -23,14 +25,7 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
     let algorithm = algorithms::find(task, text(args, 2, "algorithm")?)?;
     let dataset = text(args, 3, "dataset")?;
     let target = text(args, 4, "target")?;
-    let test_size = optional_real(args, 5, "test_size", 0.25)?;
-    if !(test_size > 0.0 && test_size < 1.0) {
-        return Err(Error::InvalidArgument(format!(
-            "test_size must be between 0 and 1 (exclusive), not {test_size}"
-        )));
-    }
-    let split_name = optional_text(args, 6, "split_strategy")?.unwrap_or("shuffle");
-    let strategy = SplitStrategy::parse(split_name)?;
+    let options = options(args)?;
 
     let relation = find_relation(db, dataset)?
         .ok_or_else(|| Error::InvalidArgument(format!("unknown table or view '{dataset}'")))?;
@@ -53,16 +48,14 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
         }
     }
 
-    let data = training::read(db, &relation, target, task)?;
+    let data = training::read(db, &relation, target, task, &options)?;
     // The fit touches neither the connection nor the host: their locks go.
     let mut data = Some(data);
     let mut fitted = Err(Error::Estimator("the fit did not run".into()));
     db.unlocked(&mut || {
         if let Some(data) = data.take() {
-            fitted = crate::threads::install(|| {
-                training::fit(algorithm, data, target, test_size, strategy)
-            })
-            .and_then(|fit| fit);
+            fitted = crate::threads::install(|| training::fit(algorithm, data, target, &options))
+                .and_then(|fit| fit);
         }
     });
     let outcome = fitted?;
@@ -70,6 +63,7 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
     // the model once it lives on as its blob, before SQLite copies that in.
     crate::memory::release_free_pages();
     let blob = outcome.model.to_blob()?;
+    let description = super::model_info::preprocessing(&outcome.model.header);
     let metrics = outcome.metrics;
     drop(outcome.model);
     crate::memory::release_free_pages();
@@ -89,6 +83,9 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
             "model_id": recorded.model_id,
             "library": algorithm.library,
             "metrics": metrics,
+            "columns": description["columns"],
+            "left_out": description["left_out"],
+            "rows": description["rows"],
         })
         .to_string();
         check_result_fits(db, &report)?;
@@ -102,12 +99,48 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
             algorithm: algorithm.name,
             dataset,
             target,
-            test_size,
-            split_strategy: split_name,
+            test_size: options.test_size,
+            split_strategy: options.split.name(),
             library: algorithm.library,
             blob,
             metrics: &metrics,
         },
         report,
     )
+}
+
+/// The sixth argument: a JSON object, or the 0.1.2 form (a number, the
+/// test_size, and a seventh argument, the split strategy).
+fn options(args: &[Arg<'_>]) -> Result<TrainOptions, Error> {
+    let mut options =
+        match args.get(5) {
+            None | Some(Arg::Null) => TrainOptions::default(),
+            Some(Arg::Text(text)) => {
+                if args.len() > 6 {
+                    return Err(Error::InvalidArgument(
+                    "with options as a JSON object (argument 6), give the split strategy in it \
+                     ({\"split_strategy\": ...}), not as argument 7"
+                        .into(),
+                ));
+                }
+                return TrainOptions::parse(text);
+            }
+            Some(Arg::Integer(i)) => TrainOptions {
+                test_size: *i as f64,
+                ..TrainOptions::default()
+            },
+            Some(Arg::Real(r)) => TrainOptions {
+                test_size: *r,
+                ..TrainOptions::default()
+            },
+            Some(Arg::Blob(_)) => return Err(Error::InvalidArgument(
+                "options (argument 6) must be a JSON object or a number (the test_size), not blob"
+                    .into(),
+            )),
+        };
+    if let Some(name) = optional_text(args, 6, "split_strategy")? {
+        options.split = SplitStrategy::parse(name)?;
+    }
+    options.check()?;
+    Ok(options)
 }

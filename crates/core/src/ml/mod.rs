@@ -1,9 +1,12 @@
 //! Machine learning: the training pipeline's pieces and the algorithms.
 
 pub mod algorithms;
+pub mod columns;
 pub mod labels;
 pub mod metrics;
 pub mod model;
+pub mod options;
+pub mod preprocess;
 pub mod scaler;
 pub mod split;
 pub mod task;

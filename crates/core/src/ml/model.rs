@@ -14,6 +14,7 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
 use super::algorithms::{self, Fitted};
+use super::preprocess::{Cell, ColumnPlan, Encoding, Kind, LeftOut, Lookup};
 use super::scaler::StandardScaler;
 use super::{Classes, Task};
 use crate::{Error, Value};
@@ -21,7 +22,11 @@ use crate::{Error, Value};
 const MAGIC: &[u8; 8] = b"SQMLMDL\0";
 /// 2: trees are sqlite-ml's own (`tree.rs`), no longer smartcore's.
 /// 3: tree nodes are 16 bytes (`value`, `feature`, `left`; `left == 0` is a leaf).
-pub const FORMAT_VERSION: u16 = 3;
+/// 4: a preprocessing plan per column (text categories, NULLs) in the header;
+///    version 3 blobs are read too.
+pub const FORMAT_VERSION: u16 = 4;
+/// The oldest version this build reads.
+pub const OLDEST_VERSION: u16 = 3;
 /// Bytes before the header: magic, version and model id.
 pub const PREFIX_LEN: usize = 8 + 2 + 16;
 
@@ -31,14 +36,85 @@ pub struct Header {
     pub algorithm: String,
     pub task: Task,
     pub library: String,
-    pub feature_names: Vec<String>,
+    /// The columns the model takes, in order, each with its preprocessing.
+    pub columns: Vec<ColumnPlan>,
+    /// Columns of the table the model does not take, and why; a JSON
+    /// object naming them at prediction is not an error.
+    pub left_out: Vec<LeftOut>,
+    /// Every column read for the training, in order: those in `columns`
+    /// and those left out by the defaults (constant, identifier, free
+    /// text). A feature array may give all of them or just `columns`.
+    pub inputs: Vec<String>,
     pub target: String,
-    pub scaler: StandardScaler,
-    /// The columns the estimator sees, in order: those that were not constant
-    /// in the training rows (a constant column carries nothing to learn).
-    pub active_features: Vec<usize>,
+    /// The encoded slots the estimator sees, in order: those that vary in
+    /// the training rows.
+    pub active: Vec<usize>,
     /// Classification only: the class labels, in class-index order.
     pub classes: Option<Classes>,
+    /// Row counts of the training; unknown for blobs of format version 3.
+    pub rows: Option<Rows>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Rows {
+    pub training: u64,
+    pub test: u64,
+    /// Rows left out because their target is NULL.
+    pub null_target: u64,
+}
+
+/// The header of format version 3: numeric features, one standard scaler.
+#[derive(Deserialize)]
+struct HeaderV3 {
+    algorithm: String,
+    task: Task,
+    library: String,
+    feature_names: Vec<String>,
+    target: String,
+    scaler: StandardScaler,
+    active_features: Vec<usize>,
+    classes: Option<Classes>,
+}
+
+impl HeaderV3 {
+    /// The same model in today's terms: each feature a numeric column
+    /// scaled as before, NULL refused as before.
+    fn upgrade(self) -> Result<Header, Error> {
+        let n = self.feature_names.len();
+        if self.scaler.mean.len() != n || self.scaler.scale.len() != n {
+            return Err(corrupt("the header's feature count and scaler disagree"));
+        }
+        let inputs = self.feature_names.clone();
+        let columns = self
+            .feature_names
+            .into_iter()
+            .enumerate()
+            .map(|(j, name)| ColumnPlan {
+                name,
+                kind: Kind::Numeric,
+                categories: Vec::new(),
+                encoding: Encoding::Native,
+                impute: "error".into(),
+                fill: None,
+                scale: "standard".into(),
+                shift: vec![self.scaler.mean[j]],
+                divide: vec![self.scaler.scale[j]],
+                missing: 0,
+            })
+            .collect();
+        Ok(Header {
+            algorithm: self.algorithm,
+            task: self.task,
+            library: self.library,
+            columns,
+            left_out: Vec::new(),
+            inputs,
+            target: self.target,
+            active: self.active_features,
+            classes: self.classes,
+            rows: None,
+        })
+    }
 }
 
 pub struct Model {
@@ -47,6 +123,12 @@ pub struct Model {
     pub estimator: Box<dyn Fitted>,
     /// Each feature name's column, for reading JSON objects without a map per row.
     feature_index: HashMap<String, usize>,
+    /// Per column, its kept categories' codes.
+    lookups: Vec<Lookup>,
+    /// The encoded width: every column's slots.
+    width: usize,
+    /// For each of `header.inputs`, its column in `header.columns`.
+    input_columns: Vec<Option<usize>>,
 }
 
 fn corrupt(what: impl std::fmt::Display) -> Error {
@@ -70,18 +152,34 @@ impl<'a> Reader<'a> {
 
 impl Model {
     pub fn new(uid: u128, header: Header, estimator: Box<dyn Fitted>) -> Model {
-        let feature_index = header
-            .feature_names
+        let feature_index: HashMap<String, usize> = header
+            .columns
             .iter()
             .enumerate()
-            .map(|(i, name)| (name.clone(), i))
+            .map(|(i, plan)| (plan.name.clone(), i))
+            .collect();
+        let lookups = header.columns.iter().map(ColumnPlan::lookup).collect();
+        let width = header.columns.iter().map(ColumnPlan::slots).sum();
+        let input_columns = header
+            .inputs
+            .iter()
+            .map(|name| feature_index.get(name).copied())
             .collect();
         Model {
             uid,
             header,
             estimator,
             feature_index,
+            lookups,
+            width,
+            input_columns,
         }
+    }
+
+    /// For each column read for the training, its column among the
+    /// features, or None for one left out.
+    pub fn input_columns(&self) -> &[Option<usize>] {
+        &self.input_columns
     }
 
     /// The column of the feature called `name`.
@@ -90,7 +188,22 @@ impl Model {
     }
 
     pub fn n_features(&self) -> usize {
-        self.header.feature_names.len()
+        self.header.columns.len()
+    }
+
+    pub fn feature_names(&self) -> impl Iterator<Item = &str> {
+        self.header.columns.iter().map(|c| c.name.as_str())
+    }
+
+    /// True for a column of the training table the model leaves out: a JSON
+    /// object may name it, and its value is not used.
+    pub fn is_left_out(&self, name: &str) -> bool {
+        self.header.left_out.iter().any(|l| l.name == name)
+    }
+
+    /// Column `column`'s value as given, as the cell [`Model::predict`] takes.
+    pub fn resolve(&self, column: usize, cell: Cell<'_>) -> Result<f64, Error> {
+        self.header.columns[column].resolve(&self.lookups[column], cell)
     }
 
     pub fn to_blob(&self) -> Result<Vec<u8>, Error> {
@@ -115,9 +228,10 @@ impl Model {
 
     pub fn from_blob(blob: &[u8]) -> Result<Model, Error> {
         let version = Self::version_and_uid(blob)?.0;
-        if version != FORMAT_VERSION {
+        if !(OLDEST_VERSION..=FORMAT_VERSION).contains(&version) {
             return Err(Error::Model(format!(
-                "model blob format version {version} is not supported; this build reads version {FORMAT_VERSION}"
+                "model blob format version {version} is not supported; this build reads versions \
+                 {OLDEST_VERSION} to {FORMAT_VERSION}"
             )));
         }
         if blob.len() < PREFIX_LEN + 4 + 8 + 4 {
@@ -132,8 +246,13 @@ impl Model {
             bytes: &body[PREFIX_LEN..],
         };
         let header_len = u32::from_le_bytes(reader.take(4, "header length")?.try_into().unwrap());
-        let header: Header = postcard::from_bytes(reader.take(header_len as usize, "header")?)
-            .map_err(|e| corrupt(format!("header: {e}")))?;
+        let header_bytes = reader.take(header_len as usize, "header")?;
+        let header: Header = match version {
+            3 => postcard::from_bytes::<HeaderV3>(header_bytes)
+                .map_err(|e| corrupt(format!("header: {e}")))?
+                .upgrade()?,
+            _ => postcard::from_bytes(header_bytes).map_err(|e| corrupt(format!("header: {e}")))?,
+        };
         let payload_len = u64::from_le_bytes(reader.take(8, "payload length")?.try_into().unwrap());
         let payload_len = usize::try_from(payload_len).map_err(|_| corrupt("payload too large"))?;
         let payload = reader.take(payload_len, "payload")?;
@@ -143,14 +262,14 @@ impl Model {
         header.check()?;
         let spec = algorithms::find(header.task, &header.algorithm)?;
         let shape = Shape {
-            features: header.active_features.len(),
+            features: header.active.len(),
             classes: header.classes.as_ref().map(Classes::len),
         };
         let estimator = (spec.decode)(payload, &shape)
             .map_err(|e| corrupt(format!("{} payload: {e}", header.algorithm)))?;
         // The libraries' own structures cannot be checked field by field: a
         // blob altered behind its checksum is caught by its first prediction.
-        let probe = Array2::zeros((1, header.active_features.len()));
+        let probe = Array2::zeros((1, header.active.len()));
         guarded(|| estimator.predict(probe.view())).map_err(|_| {
             corrupt(format!(
                 "the {} estimator's data is inconsistent",
@@ -165,7 +284,7 @@ impl Model {
     /// format version and the checksum.
     pub fn check_integrity(blob: &[u8]) -> Result<(), Error> {
         let version = Self::version_and_uid(blob)?.0;
-        if version != FORMAT_VERSION {
+        if !(OLDEST_VERSION..=FORMAT_VERSION).contains(&version) {
             return Err(corrupt(format!("format version {version}")));
         }
         if blob.len() < PREFIX_LEN + 4 {
@@ -193,23 +312,21 @@ impl Model {
         ))
     }
 
-    /// Predicts one value per row of raw (unscaled) features: REAL for
-    /// regression, the stored class label for classification.
-    pub fn predict(&self, mut x: Array2<f64>) -> Result<Vec<Value>, Error> {
-        if x.ncols() != self.n_features() {
+    /// Predicts one value per row of cells (one per column, as
+    /// [`Model::resolve`] gives them): REAL for regression, the stored class
+    /// label for classification.
+    pub fn predict(&self, cells: Array2<f64>) -> Result<Vec<Value>, Error> {
+        if cells.ncols() != self.n_features() {
             return Err(Error::InvalidArgument(format!(
                 "the model takes {} features, got {}",
                 self.n_features(),
-                x.ncols()
+                cells.ncols()
             )));
         }
-        if x.nrows() == 0 {
+        if cells.nrows() == 0 {
             return Ok(Vec::new());
         }
-        self.header.scaler.transform_in_place(&mut x);
-        if self.header.active_features.len() < self.n_features() {
-            x = x.select(ndarray::Axis(1), &self.header.active_features);
-        }
+        let x = self.encode(&cells);
         let raw = match x.nrows() {
             // One row stays on the calling thread: a hand-over would cost
             // more than the prediction.
@@ -244,6 +361,28 @@ impl Model {
                 })
                 .collect(),
         }
+    }
+}
+
+impl Model {
+    /// The estimator's input: each row's cells encoded and scaled, the
+    /// active slots only.
+    fn encode(&self, cells: &Array2<f64>) -> Array2<f64> {
+        let active = &self.header.active;
+        let mut x = Array2::zeros((cells.nrows(), active.len()));
+        let mut slots = vec![0.0; self.width];
+        for (row, mut out) in cells.rows().into_iter().zip(x.rows_mut()) {
+            let mut at = 0;
+            for (plan, &cell) in self.header.columns.iter().zip(row) {
+                let n = plan.slots();
+                plan.encode(cell, &mut slots[at..at + n]);
+                at += n;
+            }
+            for (o, &j) in out.iter_mut().zip(active) {
+                *o = slots[j];
+            }
+        }
+        x
     }
 }
 
@@ -285,13 +424,26 @@ impl Shape {
 impl Header {
     /// Everything a header promises must hold before its model is used.
     fn check(&self) -> Result<(), Error> {
-        let n = self.feature_names.len();
-        if n == 0 || self.scaler.mean.len() != n || self.scaler.scale.len() != n {
-            return Err(corrupt("the header's feature count and scaler disagree"));
+        if self.columns.is_empty() {
+            return Err(corrupt("the header has no columns"));
         }
-        let active = &self.active_features;
+        for plan in &self.columns {
+            plan.check().map_err(corrupt)?;
+        }
+        // The columns in order among the inputs, each once.
+        let mut next = 0;
+        for name in &self.inputs {
+            if self.columns.get(next).is_some_and(|c| &c.name == name) {
+                next += 1;
+            }
+        }
+        if next != self.columns.len() {
+            return Err(corrupt("the header's columns are not among its inputs"));
+        }
+        let width: usize = self.columns.iter().map(ColumnPlan::slots).sum();
+        let active = &self.active;
         let increasing = active.windows(2).all(|w| w[0] < w[1]);
-        if active.is_empty() || !increasing || active.last().is_some_and(|&last| last >= n) {
+        if active.is_empty() || !increasing || active.last().is_some_and(|&last| last >= width) {
             return Err(corrupt("the header's active features are out of range"));
         }
         match (self.task, &self.classes) {

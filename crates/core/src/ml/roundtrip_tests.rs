@@ -1,10 +1,11 @@
 //! Every registered algorithm: fit, store as a blob, load, predict the same.
 
-use ndarray::{Array2, Axis};
+use ndarray::Array2;
 
 use super::algorithms::{AlgorithmSpec, ALGORITHMS};
+use super::columns::Values;
 use super::model::Model;
-use super::split::SplitStrategy;
+use super::options::TrainOptions;
 use super::training::{bundled, fit, TrainingData};
 use super::Task;
 use crate::Value;
@@ -20,8 +21,15 @@ fn dataset(task: Task) -> TrainingData {
 
 fn trained(spec: &AlgorithmSpec) -> (Model, Array2<f64>) {
     let data = dataset(spec.task);
-    let probe = data.x.select(Axis(0), &[0, 7, 42, 99, 150]);
-    let outcome = fit(spec, data, "target", 0.25, SplitStrategy::Shuffle)
+    let rows = [0, 7, 42, 99, 150];
+    let columns = &data.table.columns;
+    let probe = Array2::from_shape_fn((rows.len(), columns.len()), |(i, j)| {
+        match &columns[j].values {
+            Values::Numbers(v) => v[rows[i]],
+            _ => panic!("the bundled datasets are numeric"),
+        }
+    });
+    let outcome = fit(spec, data, "target", &TrainOptions::default())
         .unwrap_or_else(|e| panic!("{} ({:?}) failed to fit: {e}", spec.name, spec.task));
     (outcome.model, probe)
 }

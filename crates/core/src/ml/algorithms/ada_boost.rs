@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::sampling::{rng, weighted_bootstrap};
 use super::tree::{weighted_majority, weighted_mean, Criterion, Growth, Presorted, Scratch, Tree};
-use super::{argmax, decode, encode, is_class, AlgorithmSpec, Fitted, Target};
+use super::{argmax, decode, encode, is_class, AlgorithmSpec, Fitted, Inputs, Target};
 use crate::ml::model::Shape;
 use crate::ml::{split::SEED, Task};
 use crate::Error;
@@ -19,6 +19,7 @@ const ESTIMATORS: usize = 50;
 pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "ada_boost",
     task: Task::Regression,
+    inputs: Inputs::Trees,
     library: "sqlite-ml",
     estimator: "AdaBoost.R2 over 50 CART trees of depth 3",
     fit: |x, y| fit_regressor(x.view(), y),
@@ -28,6 +29,7 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
 pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     name: "ada_boost",
     task: Task::Classification,
+    inputs: Inputs::Trees,
     library: "sqlite-ml",
     estimator: "SAMME over 50 CART stumps",
     fit: |x, y| fit_classifier(x.view(), y),

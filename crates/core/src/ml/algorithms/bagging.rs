@@ -2,7 +2,7 @@
 //! majority vote) of their predictions, as scikit-learn's Bagging estimators.
 
 use super::forest::{decode_forest, fit, Settings};
-use super::AlgorithmSpec;
+use super::{AlgorithmSpec, Inputs};
 use crate::ml::Task;
 
 const SETTINGS: Settings = Settings {
@@ -14,6 +14,7 @@ const SETTINGS: Settings = Settings {
 pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "bagging",
     task: Task::Regression,
+    inputs: Inputs::Trees,
     library: "sqlite-ml",
     estimator: "10 CART trees on bootstrap samples, mean",
     fit: |x, y| fit(x, y, &SETTINGS),
@@ -23,6 +24,7 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
 pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     name: "bagging",
     task: Task::Classification,
+    inputs: Inputs::Trees,
     library: "sqlite-ml",
     estimator: "10 CART trees on bootstrap samples, majority vote",
     fit: |x, y| fit(x, y, &SETTINGS),

@@ -2,7 +2,7 @@
 //! scikit-learn's defaults (squared error for regression, Gini for classes).
 
 use super::forest::{decode_forest, fit, Settings};
-use super::AlgorithmSpec;
+use super::{AlgorithmSpec, Inputs};
 use crate::ml::Task;
 
 const SETTINGS: Settings = Settings {
@@ -14,6 +14,7 @@ const SETTINGS: Settings = Settings {
 pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "decision_tree",
     task: Task::Regression,
+    inputs: Inputs::Trees,
     library: "sqlite-ml",
     estimator: "CART, squared error, no depth limit",
     fit: |x, y| fit(x, y, &SETTINGS),
@@ -23,6 +24,7 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
 pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     name: "decision_tree",
     task: Task::Classification,
+    inputs: Inputs::Trees,
     library: "sqlite-ml",
     estimator: "CART, Gini, no depth limit",
     fit: |x, y| fit(x, y, &SETTINGS),

@@ -4,7 +4,7 @@
 use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
-use super::{decode, encode, is_class, AlgorithmSpec, Fitted, Target};
+use super::{decode, encode, is_class, AlgorithmSpec, Fitted, Inputs, Target};
 use crate::ml::model::Shape;
 use crate::ml::Task;
 use crate::Error;
@@ -12,6 +12,7 @@ use crate::Error;
 pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "dummy",
     task: Task::Regression,
+    inputs: Inputs::Trees,
     library: "sqlite-ml",
     estimator: "predicts the training mean",
     fit: |x, y| fit(x.view(), y),
@@ -21,6 +22,7 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
 pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     name: "dummy",
     task: Task::Classification,
+    inputs: Inputs::Trees,
     library: "sqlite-ml",
     estimator: "predicts the most frequent training class",
     fit: |x, y| fit(x.view(), y),

@@ -6,7 +6,7 @@ use ndarray::ArrayView2;
 
 use super::linear::decode_linear;
 use super::{coordinate_descent, cv, gram};
-use super::{AlgorithmSpec, Fitted, Target};
+use super::{AlgorithmSpec, Fitted, Inputs, Target};
 use crate::ml::Task;
 use crate::Error;
 
@@ -15,6 +15,7 @@ const L1_RATIO: f64 = 0.5;
 pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "elastic_net",
     task: Task::Regression,
+    inputs: Inputs::Scaled,
     library: "sqlite-ml",
     estimator: "coordinate descent on the Gram matrix, alpha 1.0, l1_ratio 0.5",
     fit: |x, y| fit(L1_RATIO, 1.0, x.view(), y),
@@ -24,6 +25,7 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
 pub const REGRESSOR_CV: AlgorithmSpec = AlgorithmSpec {
     name: "elastic_net_cv",
     task: Task::Regression,
+    inputs: Inputs::Scaled,
     library: "sqlite-ml",
     estimator: "as elastic_net, alpha from 30 values by 5-fold cross-validation",
     fit: |x, y| fit_cv(L1_RATIO, x.view(), y),

@@ -11,7 +11,7 @@ use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
 use super::tree::{Criterion, Growth, Presorted, Scratch, Tree};
-use super::{argmax, decode, encode, AlgorithmSpec, Fitted, Target};
+use super::{argmax, decode, encode, AlgorithmSpec, Fitted, Inputs, Target};
 use crate::ml::model::Shape;
 use crate::ml::Task;
 use crate::Error;
@@ -27,6 +27,7 @@ const GROWTH: Growth = Growth {
 pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "gradient_boosting",
     task: Task::Regression,
+    inputs: Inputs::Trees,
     library: "sqlite-ml",
     estimator: "squared-error boosting, 100 trees of depth 3, learning rate 0.1",
     fit: |x, y| fit_regressor(x.view(), y),
@@ -36,6 +37,7 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
 pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     name: "gradient_boosting",
     task: Task::Classification,
+    inputs: Inputs::Trees,
     library: "sqlite-ml",
     estimator: "log-loss boosting, 100 rounds of depth-3 trees, learning rate 0.1",
     fit: |x, y| fit_classifier(x.view(), y),

@@ -14,7 +14,7 @@ use ndarray::{s, Array2, ArrayView2};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{argmax, decode, encode, is_class, AlgorithmSpec, Fitted, Target};
+use super::{argmax, decode, encode, is_class, AlgorithmSpec, Fitted, Inputs, Target};
 use crate::ml::model::Shape;
 use crate::ml::Task;
 use crate::Error;
@@ -28,6 +28,7 @@ const TRAINING: usize = 8192;
 pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "knn",
     task: Task::Regression,
+    inputs: Inputs::Scaled,
     library: "sqlite-ml",
     estimator: "k 5, euclidean, uniform weights, brute-force search",
     fit: |x, y| fit(x.view(), y),
@@ -37,6 +38,7 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
 pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     name: "knn",
     task: Task::Classification,
+    inputs: Inputs::Scaled,
     library: "sqlite-ml",
     estimator: "k 5, euclidean, uniform weights, brute-force search",
     fit: |x, y| fit(x.view(), y),

@@ -13,7 +13,7 @@ use smartcore::linear::linear_regression::{LinearRegression, LinearRegressionPar
 use super::gram::{self, Normal, Targets};
 use super::linear::{decode_linear, Linear};
 use super::smartcore_util::{dense, failed};
-use super::{AlgorithmSpec, Fitted, Target};
+use super::{AlgorithmSpec, Fitted, Inputs, Target};
 use crate::ml::Task;
 use crate::Error;
 
@@ -26,6 +26,7 @@ const MAX_GRAM_CONDITION: f64 = 1e10;
 pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "linear_regression",
     task: Task::Regression,
+    inputs: Inputs::Scaled,
     library: "smartcore",
     estimator: "normal equations by smartcore's SVD; SVD of the rows if ill-conditioned",
     fit: |x, y| fit(x.view(), y),

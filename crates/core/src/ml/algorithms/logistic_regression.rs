@@ -12,7 +12,7 @@ use smartcore::linalg::basic::matrix::DenseMatrix;
 use smartcore::linear::logistic_regression::{LogisticRegression, LogisticRegressionParameters};
 
 use super::smartcore_util::{class_targets, decode_classifier, dense, failed, Classifier};
-use super::{decode, AlgorithmSpec, Fitted, Target};
+use super::{decode, AlgorithmSpec, Fitted, Inputs, Target};
 use crate::ml::model::Shape;
 use crate::ml::Task;
 use crate::Error;
@@ -22,6 +22,7 @@ type Model = LogisticRegression<f64, i32, DenseMatrix<f64>, Vec<i32>>;
 pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     name: "logistic_regression",
     task: Task::Classification,
+    inputs: Inputs::Scaled,
     library: "smartcore",
     estimator: "smartcore LogisticRegression, multinomial, L-BFGS, alpha 1.0 (C = 1)",
     fit: |x, y| fit(x.view(), y),

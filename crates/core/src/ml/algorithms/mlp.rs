@@ -10,7 +10,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use super::sampling::rng;
-use super::{argmax_rows, decode, encode, AlgorithmSpec, Fitted, Target};
+use super::{argmax_rows, decode, encode, AlgorithmSpec, Fitted, Inputs, Target};
 use crate::ml::model::Shape;
 use crate::ml::{split::SEED, Task};
 use crate::Error;
@@ -26,6 +26,7 @@ const PATIENCE: usize = 10;
 pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "mlp",
     task: Task::Regression,
+    inputs: Inputs::Scaled,
     library: "sqlite-ml",
     estimator: "100 ReLU units, Adam 1e-3, batches of 200, up to 200 epochs",
     fit: |x, y| fit_regressor(x.view(), y),
@@ -35,6 +36,7 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
 pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     name: "mlp",
     task: Task::Classification,
+    inputs: Inputs::Scaled,
     library: "sqlite-ml",
     estimator: "100 ReLU units, softmax, Adam 1e-3, batches of 200, up to 200 epochs",
     fit: |x, y| fit_classifier(x.view(), y),

@@ -83,9 +83,20 @@ pub type FitFn = fn(Array2<f64>, &Target<'_>) -> Result<Box<dyn Fitted>, Error>;
 /// Reads an estimator's bytes, checking its counts against the header's [`Shape`].
 pub type DecodeFn = fn(&[u8], &Shape) -> Result<Box<dyn Fitted>, Error>;
 
+/// What an estimator takes as input, which decides the default preprocessing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inputs {
+    /// Numbers on a common scale: text categories one-hot (linear models,
+    /// sgd, knn, svm, mlp).
+    Scaled,
+    /// Trees: a text category as one integer code.
+    Trees,
+}
+
 pub struct AlgorithmSpec {
     pub name: &'static str,
     pub task: Task,
+    pub inputs: Inputs,
     /// The crate that fits it (stored as `sqml_models.library`).
     pub library: &'static str,
     /// The estimator and its settings, as the README's table shows them.

@@ -3,12 +3,13 @@
 //! root of their number for classification.
 
 use super::forest::{decode_forest, fit, Settings};
-use super::AlgorithmSpec;
+use super::{AlgorithmSpec, Inputs};
 use crate::ml::Task;
 
 pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "random_forest",
     task: Task::Regression,
+    inputs: Inputs::Trees,
     library: "sqlite-ml",
     estimator: "100 CART trees on bootstrap samples, all features per split, mean",
     fit: |x, y| {
@@ -25,6 +26,7 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
 pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     name: "random_forest",
     task: Task::Classification,
+    inputs: Inputs::Trees,
     library: "sqlite-ml",
     estimator: "100 CART trees on bootstrap samples, sqrt(features) per split, majority vote",
     fit: |x, y| {

@@ -14,7 +14,7 @@ use smartcore::linalg::traits::cholesky::CholeskyDecomposable;
 use super::gram::{self, Normal};
 use super::linear::{decode_linear, Linear};
 use super::smartcore_util::failed;
-use super::{argmax_rows, cv, decode, encode, AlgorithmSpec, Fitted, Target};
+use super::{argmax_rows, cv, decode, encode, AlgorithmSpec, Fitted, Inputs, Target};
 use crate::ml::model::Shape;
 use crate::ml::Task;
 use crate::Error;
@@ -25,6 +25,7 @@ const CV_ALPHAS: [f64; 3] = [0.1, 1.0, 10.0];
 pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "ridge",
     task: Task::Regression,
+    inputs: Inputs::Scaled,
     library: "sqlite-ml",
     estimator: "normal equations with smartcore's Cholesky, alpha 1.0",
     fit: |x, y| fit_regressor(1.0, x.view(), y),
@@ -34,6 +35,7 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
 pub const REGRESSOR_CV: AlgorithmSpec = AlgorithmSpec {
     name: "ridge_cv",
     task: Task::Regression,
+    inputs: Inputs::Scaled,
     library: "sqlite-ml",
     estimator: "as ridge, alpha from 0.1, 1, 10 by 5-fold cross-validation",
     fit: |x, y| {
@@ -46,6 +48,7 @@ pub const REGRESSOR_CV: AlgorithmSpec = AlgorithmSpec {
 pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     name: "ridge",
     task: Task::Classification,
+    inputs: Inputs::Scaled,
     library: "sqlite-ml",
     estimator: "one ridge per class on +1/-1 targets, alpha 1.0",
     fit: |x, y| fit_classifier(1.0, x.view(), y),
@@ -55,6 +58,7 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
 pub const CLASSIFIER_CV: AlgorithmSpec = AlgorithmSpec {
     name: "ridge_cv",
     task: Task::Classification,
+    inputs: Inputs::Scaled,
     library: "sqlite-ml",
     estimator: "as ridge, alpha from 0.1, 1, 10 by 5-fold cross-validation",
     fit: |x, y| {

@@ -8,7 +8,7 @@ use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use super::sampling::rng;
-use super::{argmax_rows, decode, encode, AlgorithmSpec, Fitted, Target};
+use super::{argmax_rows, decode, encode, AlgorithmSpec, Fitted, Inputs, Target};
 use crate::ml::model::Shape;
 use crate::ml::{split::SEED, Task};
 use crate::Error;
@@ -21,6 +21,7 @@ const PATIENCE: usize = 5;
 pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "sgd",
     task: Task::Regression,
+    inputs: Inputs::Scaled,
     library: "sqlite-ml",
     estimator: "squared loss, L2 alpha 1e-4, learning rate 0.01 / t^0.25",
     fit: |x, y| fit_regressor(x.view(), y),
@@ -30,6 +31,7 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
 pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     name: "sgd",
     task: Task::Classification,
+    inputs: Inputs::Scaled,
     library: "sqlite-ml",
     estimator: "hinge loss one-vs-rest, L2 alpha 1e-4, 'optimal' learning rate",
     fit: |x, y| fit_classifier(x.view(), y),

@@ -9,7 +9,7 @@ use linfa_svm::Svm;
 use ndarray::{Array1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
-use super::{argmax, decode, encode, AlgorithmSpec, Fitted, Target};
+use super::{argmax, decode, encode, AlgorithmSpec, Fitted, Inputs, Target};
 use crate::ml::model::Shape;
 use crate::ml::Task;
 use crate::Error;
@@ -22,6 +22,7 @@ const EPSILON: f64 = 0.1;
 pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "svr",
     task: Task::Regression,
+    inputs: Inputs::Scaled,
     library: "linfa",
     estimator: "linfa-svm epsilon-SVR, RBF kernel, C 1, epsilon 0.1, gamma 'scale'; up to 20,000 training rows",
     fit: |x, y| fit_regressor(x.view(), y),
@@ -31,6 +32,7 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
 pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     name: "svc",
     task: Task::Classification,
+    inputs: Inputs::Scaled,
     library: "linfa",
     estimator:
         "linfa-svm C-SVC one-vs-one, RBF kernel, C 1, gamma 'scale'; up to 20,000 training rows",
