@@ -392,11 +392,19 @@ def test_long_text_and_many_categories_are_bounded(conn):
     reasons = {c["name"]: c["reason"] for c in report["left_out"]}
     assert reasons["note"] == "free text: a value of more than 1000 bytes"
     assert [c["name"] for c in report["columns"]] == ["code", "group_"]
-    group = report["columns"][1]
-    assert len(group["categories"]) == 32  # the one-hot cap; the rest share one column
-    code = report["columns"][0]
-    assert len(code["categories"]) == 32
+    # Over 32 categories, a linear model gets each category's mean target.
+    code, group = report["columns"]
+    assert (group["encoding"], group["categories_kept"]) == ("target", 40)
+    # Categories remembered while reading are bounded; 100 are listed.
+    assert (code["encoding"], len(code["categories"])) == ("target", 100)
+    assert 10_000 < code["categories_kept"] <= 20_000
     assert report["score"] > 0.5
+    one_hot = json.dumps({"preprocess": {"group_": {"encode": "one_hot"}}})
+    (result,) = conn.execute(
+        "SELECT sqml_train('w', 'regression', 'ridge', 'wide', 'y', ?)", (one_hot,)
+    ).fetchone()
+    group = json.loads(result)["columns"][1]
+    assert (group["encoding"], group["categories_kept"]) == ("one_hot", 32)  # the cap
     assert fails(
         conn, "SELECT sqml_train('w', 'regression', 'ridge', 'wide', 'y', '{\"features\": [\"note\"]}')"
     ).startswith("sqml_train: column 'note' holds a text of 1000001 bytes in row 4")  # fmt: skip

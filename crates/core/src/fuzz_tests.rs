@@ -315,8 +315,18 @@ fn mutated_blobs_are_refused_or_predict_without_panicking() {
 
 #[test]
 fn feature_rows_parse_the_same_fast_and_thorough_and_never_panic() {
-    let (_, blob) = &seeds()[0];
-    let model = Model::from_blob(blob).unwrap();
+    // A numeric model, and one with text categories and NULL fills.
+    let seeds = seeds();
+    let categorical = seeds
+        .iter()
+        .find(|(name, _)| name.starts_with("categorical"))
+        .unwrap();
+    for (_, blob) in [&seeds[0], categorical] {
+        rows_agree(&Model::from_blob(blob).unwrap());
+    }
+}
+
+fn rows_agree(model: &Model) {
     let names: Vec<String> = model.feature_names().map(str::to_string).collect();
     let valid = [
         format!("[{}]", vec!["1.5"; names.len()].join(", ")),
@@ -329,7 +339,7 @@ fn feature_rows_parse_the_same_fast_and_thorough_and_never_panic() {
                 .join(", ")
         ),
     ];
-    let alphabet: Vec<char> = "{}[]\",:0123456789.eE+- nulltrueagesbmi\\\u{e9}"
+    let alphabet: Vec<char> = "{}[]\",:0123456789.eE+- nulltrueagesbmiredsmall\\\u{e9}"
         .chars()
         .collect();
     let mut rng = ChaCha8Rng::seed_from_u64(0xfeed);
@@ -348,8 +358,8 @@ fn feature_rows_parse_the_same_fast_and_thorough_and_never_panic() {
         }
         let text: String = text.into_iter().collect();
         let mut fast = vec![0.0; names.len()];
-        let fast_ok = fast_row(&model, &text, &mut fast);
-        match thorough_row(&model, &text) {
+        let fast_ok = fast_row(model, &text, &mut fast);
+        match thorough_row(model, &text) {
             Ok(row) => {
                 assert!(
                     fast_ok,

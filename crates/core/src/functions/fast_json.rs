@@ -8,7 +8,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
-use crate::ml::preprocess::Cell;
+use crate::ml::plan::Cell;
 use crate::ml::Model;
 
 /// Fills `out` (one slot per feature) from a JSON object or array; false

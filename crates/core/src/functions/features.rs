@@ -2,7 +2,7 @@
 
 use serde_json::Value as Json;
 
-use crate::ml::preprocess::Cell;
+use crate::ml::plan::Cell;
 use crate::ml::Model;
 use crate::{Arg, Error};
 

@@ -6,9 +6,12 @@ pub mod labels;
 pub mod metrics;
 pub mod model;
 pub mod options;
+pub mod plan;
 pub mod preprocess;
 pub mod scaler;
+pub mod scaling;
 pub mod split;
+pub mod target_encoding;
 pub mod task;
 pub mod training;
 

@@ -14,7 +14,7 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
 use super::algorithms::{self, Fitted};
-use super::preprocess::{Cell, ColumnPlan, Encoding, Kind, LeftOut, Lookup};
+use super::plan::{Cell, ColumnPlan, Encoding, Kind, LeftOut, Lookup};
 use super::scaler::StandardScaler;
 use super::{Classes, Task};
 use crate::{Error, Value};

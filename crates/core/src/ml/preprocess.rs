@@ -1,252 +1,34 @@
-//! Per column preprocessing: which columns a model learns from, and for
-//! each a [`ColumnPlan`] (encoding, imputation, scaling) fitted on the
-//! training rows, stored in the model and applied the same way to every
-//! row it predicts.
-//!
-//! A row goes through two steps. [`ColumnPlan::resolve`] turns a value as
-//! given (number, text or NULL) into a *cell*: the number itself with NULL
-//! filled in, or a category's code, where `categories.len()` is the shared
-//! "other" code of every category not kept. [`ColumnPlan::encode`] then
-//! writes the cell's slots (one, or one per category for one-hot) and
-//! scales them.
+//! The preprocess stage: which columns a model learns from, and for each a
+//! [`ColumnPlan`] (encoding, imputation, scaling; see `plan.rs`) fitted on
+//! the training rows, then both parts of the rows encoded and scaled.
 
 use ndarray::Array2;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
-use serde::{Deserialize, Serialize};
 
 use super::algorithms::Inputs;
-use super::columns::{number_text, read_number, Table, Values, NULL_CODE};
+use super::columns::{Table, Values, NULL_CODE};
 use super::options::{ColumnOptions, EncodeOption, ImputeOption, ScaleOption, TrainOptions};
-use super::scaler::StandardScaler;
+use super::plan::{ColumnPlan, Encoding, Kind, LeftOut};
+use super::scaling::{fit_scaling, mode, quantile, scale_in_place};
+use super::target_encoding::{order_by_target, outputs, target_tables, TrainTarget, TARGET_FOLDS};
 use crate::Error;
 
 /// Categories kept per one-hot column (the rest share one more column):
 /// the matrix is at most `33` columns wide per text column.
 pub const MAX_ONE_HOT: usize = 32;
-/// Categories kept per coded column (ordinal or target); the rest share one code.
+/// Categories kept per ordinal column; the rest share one code.
 pub const MAX_CODES: usize = 255;
+/// Categories kept per target-encoded column (one number each in the model).
+pub const MAX_TARGET_CODES: usize = super::columns::MAX_DISTINCT + 1;
+/// Trees' default codes: a category needs this many training rows for a
+/// code of its own (fewer rows make a mean target that is mostly noise).
+pub const MIN_CODE_ROWS: usize = 5;
 /// A text column is an identifier when this share of its non-NULL training
 /// values occur once each.
 pub const IDENTIFIER_SHARE: f64 = 0.95;
 /// ... over at least this many non-NULL training values.
 pub const IDENTIFIER_MIN_ROWS: usize = 10;
-/// Folds of the out-of-fold target encoding of the training rows.
-pub const TARGET_FOLDS: usize = 5;
-/// Target encoding pulls a category's mean towards the overall mean as if
-/// this many rows of the overall mean were added to each category.
-pub const TARGET_SMOOTHING: f64 = 10.0;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Kind {
-    Numeric,
-    Categorical,
-}
-
-impl Kind {
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Numeric => "numeric",
-            Kind::Categorical => "categorical",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum Encoding {
-    /// The number as it is.
-    Native,
-    /// The category's code.
-    Ordinal,
-    /// One slot per kept category and one for the others.
-    OneHot,
-    /// The training rows' mean target per code, `outputs` values each (one
-    /// for regression and two classes, one per class beyond).
-    Target { outputs: usize, table: Vec<f64> },
-}
-
-impl Encoding {
-    pub fn name(&self) -> &'static str {
-        match self {
-            Encoding::Native => "native",
-            Encoding::Ordinal => "ordinal",
-            Encoding::OneHot => "one_hot",
-            Encoding::Target { .. } => "target",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ColumnPlan {
-    pub name: String,
-    pub kind: Kind,
-    /// Categorical: the kept categories in code order (None is NULL).
-    pub categories: Vec<Option<String>>,
-    pub encoding: Encoding,
-    /// How a NULL is filled: an impute option's name, "category" (NULL is a
-    /// category of its own) or "error".
-    pub impute: String,
-    /// The cell a NULL becomes; None: NULL is an error.
-    pub fill: Option<f64>,
-    pub scale: String,
-    /// Per slot: `(value - shift) / divide`.
-    pub shift: Vec<f64>,
-    pub divide: Vec<f64>,
-    /// NULLs in the training rows.
-    pub missing: u64,
-}
-
-/// A value as given to the model.
-#[derive(Debug, Clone, Copy)]
-pub enum Cell<'a> {
-    Null,
-    Number(f64),
-    Text(&'a str),
-}
-
-/// Each kept category's code, for reading values at prediction.
-pub type Lookup = FxHashMap<String, usize>;
-
-impl ColumnPlan {
-    pub fn slots(&self) -> usize {
-        match &self.encoding {
-            Encoding::Native | Encoding::Ordinal => 1,
-            Encoding::OneHot => self.categories.len() + 1,
-            Encoding::Target { outputs, .. } => *outputs,
-        }
-    }
-
-    /// The code of every category not kept.
-    pub fn other(&self) -> usize {
-        self.categories.len()
-    }
-
-    pub fn lookup(&self) -> Lookup {
-        self.categories
-            .iter()
-            .enumerate()
-            .filter_map(|(code, c)| c.as_ref().map(|c| (c.clone(), code)))
-            .collect()
-    }
-
-    /// A value as given, as this column's cell.
-    pub fn resolve(&self, lookup: &Lookup, cell: Cell<'_>) -> Result<f64, Error> {
-        let null = || {
-            self.fill.ok_or_else(|| {
-                Error::InvalidArgument(format!(
-                    "feature '{}' is NULL, and the model was trained to refuse NULL there \
-                     (impute 'error')",
-                    self.name
-                ))
-            })
-        };
-        match (self.kind, cell) {
-            (_, Cell::Null) => null(),
-            (Kind::Numeric, Cell::Number(v)) => Ok(v),
-            (Kind::Numeric, Cell::Text(t)) => match read_number(t) {
-                Some(Some(v)) => Ok(v),
-                Some(None) => null(),
-                None => Err(Error::InvalidArgument(format!(
-                    "feature '{}' is numeric, not text ('{}')",
-                    self.name,
-                    t.chars().take(40).collect::<String>()
-                ))),
-            },
-            (Kind::Categorical, Cell::Text(t)) => {
-                Ok(lookup.get(t).copied().unwrap_or(self.other()) as f64)
-            }
-            (Kind::Categorical, Cell::Number(v)) => {
-                Ok(lookup.get(&number_text(v)).copied().unwrap_or(self.other()) as f64)
-            }
-        }
-    }
-
-    /// Writes a cell's slots, scaled; `fold` picks a training row's
-    /// out-of-fold target table instead of the stored one.
-    fn encode_with(&self, cell: f64, table: Option<&[f64]>, out: &mut [f64]) {
-        match &self.encoding {
-            Encoding::Native | Encoding::Ordinal => out[0] = cell,
-            Encoding::OneHot => {
-                out.fill(0.0);
-                out[(cell as usize).min(self.other())] = 1.0;
-            }
-            Encoding::Target {
-                outputs,
-                table: stored,
-            } => {
-                let table = table.unwrap_or(stored);
-                let code = (cell as usize).min(self.other());
-                out.copy_from_slice(&table[code * outputs..(code + 1) * outputs]);
-            }
-        }
-        for ((v, shift), divide) in out.iter_mut().zip(&self.shift).zip(&self.divide) {
-            *v = (*v - shift) / divide;
-        }
-    }
-
-    /// Writes a cell's slots, scaled.
-    pub fn encode(&self, cell: f64, out: &mut [f64]) {
-        self.encode_with(cell, None, out)
-    }
-
-    /// An error unless the plan's parts agree (a blob's header is checked so).
-    pub fn check(&self) -> Result<(), String> {
-        let slots = self.slots();
-        if slots == 0 || self.shift.len() != slots || self.divide.len() != slots {
-            return Err(format!(
-                "column '{}': slots and scaling disagree",
-                self.name
-            ));
-        }
-        if let Encoding::Target { outputs, table } = &self.encoding {
-            if *outputs == 0 || table.len() != (self.categories.len() + 1) * outputs {
-                return Err(format!("column '{}': target table size", self.name));
-            }
-        }
-        let categorical = self.kind == Kind::Categorical;
-        if categorical == matches!(self.encoding, Encoding::Native) {
-            return Err(format!(
-                "column '{}': kind and encoding disagree",
-                self.name
-            ));
-        }
-        if let (true, Some(fill)) = (categorical, self.fill) {
-            if !(fill >= 0.0 && fill <= self.other() as f64 && fill.fract() == 0.0) {
-                return Err(format!("column '{}': NULL's code out of range", self.name));
-            }
-        }
-        Ok(())
-    }
-
-    /// What the plan says, for `sqml_train`'s result and `sqml_model_info`.
-    pub fn describe(&self) -> serde_json::Value {
-        let mut d = serde_json::json!({
-            "name": self.name,
-            "kind": self.kind.name(),
-            "encoding": self.encoding.name(),
-            "impute": self.impute,
-            "scale": self.scale,
-            "missing": self.missing,
-        });
-        if self.kind == Kind::Categorical {
-            d["categories"] = self.categories.iter().cloned().collect();
-        }
-        d
-    }
-}
-
-/// A column the model does not learn from, and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LeftOut {
-    pub name: String,
-    pub reason: String,
-}
-
-/// What the target encoding learns from: the training rows' targets.
-pub enum TrainTarget<'a> {
-    Values(&'a [f64]),
-    Classes { y: &'a [usize], n_classes: usize },
-}
 
 /// The encoded, scaled matrices and the plans that made them.
 pub struct Prepared {
@@ -371,7 +153,16 @@ pub fn prepare(
                     folds: Vec::new(),
                 };
                 if constant(&source, train) {
-                    left_out.push(leave("constant in the training rows"));
+                    left_out.push(leave(&if plan.kind == Kind::Categorical
+                        && plan.categories.is_empty()
+                    {
+                        format!(
+                            "no category has the {MIN_CODE_ROWS} training rows a code needs \
+                             (every value would share one code)"
+                        )
+                    } else {
+                        "constant in the training rows".to_string()
+                    }));
                     continue;
                 }
                 plans.push(plan);
@@ -392,7 +183,8 @@ pub fn prepare(
     }
     for (plan, source) in plans.iter_mut().zip(&mut sources) {
         if let Encoding::Target { .. } = plan.encoding {
-            let (table, folds) = target_tables(plan, source, train, target);
+            let (table, folds) =
+                target_tables(plan.other() + 1, |row| source.cell(row), train, target);
             plan.encoding = Encoding::Target {
                 outputs: outputs(target),
                 table,
@@ -509,7 +301,10 @@ fn categorical(
     named: bool,
     target: &TrainTarget<'_>,
 ) -> Result<Fitted, Error> {
-    let encoding = match &settings.encode {
+    // Trees split codes by their order: by default the order is the
+    // categories' mean target, so that one split can part high from low.
+    let by_target = settings.encode.is_none() && inputs == Inputs::Trees;
+    let mut encoding = match &settings.encode {
         None => match inputs {
             Inputs::Scaled => EncodeOption::OneHot,
             Inputs::Trees => EncodeOption::Ordinal(None),
@@ -580,8 +375,14 @@ fn categorical(
         b.0.cmp(&a.0)
             .then(a.1.unwrap_or(usize::MAX).cmp(&b.1.unwrap_or(usize::MAX)))
     });
+    // More categories than one-hot keeps: by default their mean target is
+    // worth more to a linear model than 32 of them and an "other".
+    if settings.encode.is_none() && inputs == Inputs::Scaled && candidates.len() > MAX_ONE_HOT {
+        encoding = EncodeOption::Target;
+    }
     let cap = match encoding {
         EncodeOption::OneHot => MAX_ONE_HOT,
+        EncodeOption::Target => MAX_TARGET_CODES,
         _ => MAX_CODES,
     };
     let (categories, remap): (Vec<Option<String>>, Vec<f64>) = match &encoding {
@@ -611,6 +412,10 @@ fn categorical(
         }
         _ => {
             candidates.truncate(cap);
+            if by_target {
+                candidates.retain(|&(count, _)| count >= MIN_CODE_ROWS);
+                order_by_target(&mut candidates, codes, train, target, names.len());
+            }
             let other = candidates.len() as f64;
             let mut remap = vec![other; names.len()];
             let mut categories = Vec::with_capacity(candidates.len());
@@ -668,73 +473,6 @@ fn categorical(
     Ok(Fitted::Plan(Box::new((plan, remap))))
 }
 
-fn outputs(target: &TrainTarget<'_>) -> usize {
-    match target {
-        TrainTarget::Values(_) => 1,
-        TrainTarget::Classes { n_classes, .. } if *n_classes <= 2 => 1,
-        TrainTarget::Classes { n_classes, .. } => *n_classes,
-    }
-}
-
-/// The mean target per code over all training rows (stored for
-/// prediction) and per fold over the other folds' rows (for the training
-/// rows themselves, so that no row's own target is in its code).
-fn target_tables(
-    plan: &ColumnPlan,
-    source: &Source<'_>,
-    train: &[usize],
-    target: &TrainTarget<'_>,
-) -> (Vec<f64>, Vec<Vec<f64>>) {
-    let outputs = outputs(target);
-    let codes = plan.other() + 1;
-    let value = |position: usize, output: usize| -> f64 {
-        match target {
-            TrainTarget::Values(y) => y[position],
-            TrainTarget::Classes { y, n_classes } if *n_classes <= 2 => {
-                (y[position] == 1) as u8 as f64
-            }
-            TrainTarget::Classes { y, .. } => (y[position] == output) as u8 as f64,
-        }
-    };
-    // Sums and counts per fold, then whole = sum over folds.
-    let mut sums = vec![vec![0.0; codes * outputs]; TARGET_FOLDS];
-    let mut counts = vec![vec![0.0; codes]; TARGET_FOLDS];
-    for (position, &row) in train.iter().enumerate() {
-        let fold = position % TARGET_FOLDS;
-        let code = (source.cell(row) as usize).min(codes - 1);
-        counts[fold][code] += 1.0;
-        for o in 0..outputs {
-            sums[fold][code * outputs + o] += value(position, o);
-        }
-    }
-    let table = |skip: Option<usize>| -> Vec<f64> {
-        let used = |f: &usize| Some(*f) != skip;
-        let n: f64 = (0..TARGET_FOLDS)
-            .filter(used)
-            .map(|f| counts[f].iter().sum::<f64>())
-            .sum();
-        let mut out = vec![0.0; codes * outputs];
-        for o in 0..outputs {
-            let total: f64 = (0..TARGET_FOLDS)
-                .filter(used)
-                .map(|f| (0..codes).map(|c| sums[f][c * outputs + o]).sum::<f64>())
-                .sum();
-            let prior = if n > 0.0 { total / n } else { 0.0 };
-            for c in 0..codes {
-                let (s, k) = (0..TARGET_FOLDS)
-                    .filter(used)
-                    .fold((0.0, 0.0), |(s, k), f| {
-                        (s + sums[f][c * outputs + o], k + counts[f][c])
-                    });
-                out[c * outputs + o] = (s + TARGET_SMOOTHING * prior) / (k + TARGET_SMOOTHING);
-            }
-        }
-        out
-    };
-    let folds = (0..TARGET_FOLDS).map(|f| table(Some(f))).collect();
-    (table(None), folds)
-}
-
 /// True when every training row's cell is the same.
 fn constant(source: &Source<'_>, train: &[usize]) -> bool {
     let mut cells = train.iter().map(|&r| source.cell(r));
@@ -766,120 +504,9 @@ fn encode_rows(
                     true => Some(source.folds[position % TARGET_FOLDS].as_slice()),
                     false => None,
                 };
-                plan.encode_with(source.cell(row), table, &mut out_row[at..at + slots]);
+                plan.encode_unscaled(source.cell(row), table, &mut out_row[at..at + slots]);
                 at += slots;
             }
         });
     out
-}
-
-/// Fits each slot's scaling on the (unscaled) training matrix; returns the
-/// slots that vary there.
-fn fit_scaling(plans: &mut [ColumnPlan], x: &Array2<f64>) -> Result<Vec<usize>, Error> {
-    let (standard, varying) = StandardScaler::fit(x.view());
-    let mut at = 0;
-    for plan in plans.iter_mut() {
-        for s in 0..plan.slots() {
-            let j = at + s;
-            let (shift, divide) = match plan.scale.as_str() {
-                "standard" => (standard.mean[j], standard.scale[j]),
-                "preserve" => (0.0, 1.0),
-                other => {
-                    let mut column = x.column(j).to_vec();
-                    match other {
-                        "min_max" => {
-                            let min = column.iter().copied().fold(f64::INFINITY, f64::min);
-                            let max = column.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                            (min, nonzero(max - min))
-                        }
-                        "max_abs" => (0.0, nonzero(column.iter().fold(0.0, |m, v| v.abs().max(m)))),
-                        _ => {
-                            let q1 = quantile(&mut column, 0.25);
-                            let q3 = quantile(&mut column, 0.75);
-                            (quantile(&mut column, 0.5), nonzero(q3 - q1))
-                        }
-                    }
-                }
-            };
-            if varying.contains(&j) && !(shift.is_finite() && divide.is_finite()) {
-                return Err(Error::InvalidArgument(format!(
-                    "column '{}' holds values too large to scale (their mean or spread \
-                     overflows); rescale the column (divide it by a power of ten) and train again",
-                    plan.name
-                )));
-            }
-            plan.shift[s] = shift;
-            plan.divide[s] = divide;
-        }
-        at += plan.slots();
-    }
-    Ok(varying)
-}
-
-fn nonzero(spread: f64) -> f64 {
-    if spread > 0.0 && spread.is_finite() {
-        spread
-    } else {
-        1.0
-    }
-}
-
-fn scale_in_place(plans: &[ColumnPlan], x: &mut Array2<f64>) {
-    let (shift, divide): (Vec<f64>, Vec<f64>) = plans
-        .iter()
-        .flat_map(|p| p.shift.iter().copied().zip(p.divide.iter().copied()))
-        .unzip();
-    if shift.iter().all(|&s| s == 0.0) && divide.iter().all(|&d| d == 1.0) {
-        return;
-    }
-    let width = shift.len();
-    if let Some(slice) = x.as_slice_mut() {
-        slice.par_chunks_mut(width.max(1)).for_each(|row| {
-            for ((v, s), d) in row.iter_mut().zip(&shift).zip(&divide) {
-                *v = (*v - s) / d;
-            }
-        });
-    }
-}
-
-/// The `q` quantile with linear interpolation between order statistics, as numpy's default.
-fn quantile(values: &mut [f64], q: f64) -> f64 {
-    if values.is_empty() {
-        return 0.0;
-    }
-    values.sort_unstable_by(f64::total_cmp);
-    let at = q * (values.len() - 1) as f64;
-    let (low, high) = (at.floor() as usize, at.ceil() as usize);
-    values[low] + (values[high] - values[low]) * (at - low as f64)
-}
-
-/// The most frequent value, the smallest on ties.
-fn mode(values: &mut [f64]) -> f64 {
-    values.sort_unstable_by(f64::total_cmp);
-    let (mut best, mut best_count) = (values[0], 0);
-    let mut i = 0;
-    while i < values.len() {
-        let mut j = i;
-        while j < values.len() && values[j] == values[i] {
-            j += 1;
-        }
-        if j - i > best_count {
-            (best, best_count) = (values[i], j - i);
-        }
-        i = j;
-    }
-    best
-}
-
-#[cfg(test)]
-mod test {
-    use super::*;
-
-    #[test]
-    fn quantiles_and_mode_follow_numpy() {
-        let mut v = vec![4.0, 1.0, 3.0, 2.0];
-        assert_eq!(quantile(&mut v, 0.5), 2.5);
-        assert_eq!(quantile(&mut v, 0.25), 1.75);
-        assert_eq!(mode(&mut [3.0, 1.0, 3.0, 1.0, 2.0]), 1.0);
-    }
 }

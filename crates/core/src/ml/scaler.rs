@@ -21,11 +21,7 @@ impl StandardScaler {
         let mean = x
             .mean_axis(Axis(0))
             .unwrap_or_else(|| Array1::zeros(x.ncols()));
-        let varying: Vec<bool> = x
-            .columns()
-            .into_iter()
-            .map(|column| column.iter().any(|&v| v != column[0]))
-            .collect();
+        let varying = varying_columns(x);
         let std = x.std_axis(Axis(0), 0.0);
         let scale = (0..x.ncols())
             .map(|j| {
@@ -51,6 +47,20 @@ impl StandardScaler {
             }
         }
     }
+}
+
+/// For each column, whether it holds two different values. Row by row,
+/// not column by column: a row-major matrix is read once, in order.
+fn varying_columns(x: ArrayView2<'_, f64>) -> Vec<bool> {
+    let mut varying = vec![false; x.ncols()];
+    if let Some(first) = x.rows().into_iter().next() {
+        for row in x.rows() {
+            for ((varies, &v), &v0) in varying.iter_mut().zip(row).zip(first) {
+                *varies |= v != v0;
+            }
+        }
+    }
+    varying
 }
 
 #[cfg(test)]
