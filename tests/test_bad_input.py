@@ -6,11 +6,11 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from catalog import fails
 
 import sqlite_ml
 
 ROUTES = ["functions", "extension"]
-CATALOG = ["sqml_experiments", "sqml_runs", "sqml_models", "sqml_metrics", "sqml_deployments"]
 
 
 @pytest.fixture(params=ROUTES)
@@ -22,24 +22,6 @@ def conn(request, tmp_path):
     conn = sqlite_ml.connect(tmp_path / "data.db", route=request.param)
     yield conn
     conn.close()
-
-
-def catalog_counts(conn) -> list[int]:
-    """Rows in each catalog table; -1 for one that does not exist (yet)."""
-    present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    return [
-        conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] if t in present else -1
-        for t in CATALOG
-    ]
-
-
-def fails(conn, sql: str, params=()) -> str:
-    """Runs sql, which must fail without writing to the catalog; returns the message."""
-    before = catalog_counts(conn)
-    with pytest.raises(sqlite3.OperationalError) as raised:
-        conn.execute(sql, params).fetchall()
-    assert catalog_counts(conn) == before
-    return str(raised.value)
 
 
 def make_table(conn, name: str, columns: str, rows: list[tuple]) -> None:

@@ -8,12 +8,12 @@ import random
 import sqlite3
 
 import pytest
+from catalog import fails
 
 import sqlite_ml
 
 from doors import expected_message
 
-CATALOG = ["sqml_experiments", "sqml_runs", "sqml_models", "sqml_metrics", "sqml_deployments"]
 ISLANDS = ["Biscoe", "Dream", "Torgersen"]
 COLUMNS = (
     "id INTEGER PRIMARY KEY, [index] INTEGER, name TEXT, island TEXT, sex TEXT, "
@@ -56,22 +56,6 @@ def create(conn: sqlite3.Connection, table: str = "animals", rows: list[tuple] |
     conn.execute(f"CREATE TABLE {table} ({COLUMNS})")
     conn.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * 10)})", rows or animals())
     conn.commit()
-
-
-def catalog_counts(conn) -> list[int]:
-    present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    return [
-        conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] if t in present else -1
-        for t in CATALOG
-    ]
-
-
-def fails(conn, sql: str, params=()) -> str:
-    before = catalog_counts(conn)
-    with pytest.raises(sqlite3.OperationalError) as raised:
-        conn.execute(sql, params).fetchall()
-    assert catalog_counts(conn) == before
-    return str(raised.value)
 
 
 # Through every door: the defaults on a table as it is.

@@ -87,11 +87,7 @@ fn categorical_data(task: Task) -> TrainingData {
             .unwrap();
     }
     table.finish();
-    TrainingData {
-        table,
-        identifier: None,
-        not_read: Vec::new(),
-    }
+    TrainingData::of(table)
 }
 
 /// The categorical seeds: (file name, algorithm, task, encoding of `size`).

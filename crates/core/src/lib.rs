@@ -7,6 +7,7 @@ mod catalog;
 mod datasets;
 mod error;
 mod functions;
+mod json;
 mod memory;
 pub mod ml;
 mod port;

@@ -2,6 +2,7 @@
 
 use serde_json::Value as Json;
 
+use crate::json::json_type;
 use crate::ml::plan::Cell;
 use crate::ml::Model;
 use crate::{Arg, Error};
@@ -154,17 +155,6 @@ fn cell(model: &Model, column: usize, name: &str, value: &Json) -> Result<f64, E
         }
     };
     model.resolve(column, cell)
-}
-
-fn json_type(value: &Json) -> &'static str {
-    match value {
-        Json::Null => "null",
-        Json::Bool(_) => "a boolean",
-        Json::Number(_) => "a number",
-        Json::String(_) => "a string",
-        Json::Array(_) => "an array",
-        Json::Object(_) => "an object",
-    }
 }
 
 fn quoted<'a>(names: impl Iterator<Item = &'a str>) -> String {

@@ -4,6 +4,7 @@
 use serde_json::{Map, Value as Json};
 
 use super::split::SplitStrategy;
+use crate::json::json_type;
 use crate::Error;
 
 /// The keys the options object may hold, as error messages list them.
@@ -184,17 +185,6 @@ impl TrainOptions {
             .iter()
             .find(|(column, _)| column == name)
             .map(|(_, options)| options)
-    }
-}
-
-fn json_type(value: &Json) -> &'static str {
-    match value {
-        Json::Null => "null",
-        Json::Bool(_) => "a boolean",
-        Json::Number(_) => "a number",
-        Json::String(_) => "a string",
-        Json::Array(_) => "an array",
-        Json::Object(_) => "an object",
     }
 }
 

@@ -426,9 +426,17 @@ pub fn bundled(name: &str, task: Task, step: usize) -> TrainingData {
             .unwrap();
     }
     table.finish();
-    TrainingData {
-        table,
-        identifier: None,
-        not_read: Vec::new(),
+    TrainingData::of(table)
+}
+
+#[cfg(test)]
+impl TrainingData {
+    /// A finished table as training data: no primary key, every column read.
+    pub fn of(table: Table) -> TrainingData {
+        TrainingData {
+            table,
+            identifier: None,
+            not_read: Vec::new(),
+        }
     }
 }
