@@ -40,7 +40,7 @@ pub fn active(db: &mut dyn Db, experiment: &str) -> Result<Arc<Model>, Error> {
             return Ok(kept.model);
         }
     }
-    let model = lookup(db, experiment)?;
+    let (_, model) = deployed(db, experiment)?;
     db.keep_for_statement(Kept {
         model: Arc::clone(&model),
         deployments,
@@ -63,7 +63,9 @@ fn key(db: &dyn Db, active: &Active, uid: u128) -> Key {
     }
 }
 
-fn lookup(db: &mut dyn Db, experiment: &str) -> Result<Arc<Model>, Error> {
+/// The experiment's deployed model and its row in `sqml_models`, from the
+/// process-wide cache or its blob (not the statement's copy).
+pub fn deployed(db: &mut dyn Db, experiment: &str) -> Result<(i64, Arc<Model>), Error> {
     let active = catalog::active_model(db, experiment)?;
     let id = active.model_id;
     let uid = active.loadable_uid(experiment)?;
@@ -75,7 +77,7 @@ fn lookup(db: &mut dyn Db, experiment: &str) -> Result<Arc<Model>, Error> {
         let entry = cache.remove(position);
         let model = Arc::clone(&entry.1);
         cache.push(entry);
-        return Ok(model);
+        return Ok((id, model));
     }
     drop(cache);
     let blob = catalog::model_blob(db, id)?;
@@ -94,5 +96,5 @@ fn lookup(db: &mut dyn Db, experiment: &str) -> Result<Arc<Model>, Error> {
         cache.remove(0);
     }
     cache.push((key, Arc::clone(&model)));
-    Ok(model)
+    Ok((id, model))
 }

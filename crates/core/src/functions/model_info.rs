@@ -16,8 +16,7 @@ use crate::{Arg, Db, Error, Value};
 pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
     let (experiment, model_id, model) = match args.first() {
         Some(Arg::Text(experiment)) => {
-            let id = catalog::active_model(db, experiment)?.model_id;
-            let model = model_cache::active(db, experiment)?;
+            let (id, model) = model_cache::deployed(db, experiment)?;
             (experiment.to_string(), id, model)
         }
         Some(Arg::Integer(id)) => {

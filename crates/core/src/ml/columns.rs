@@ -66,10 +66,6 @@ impl RawColumn {
             && !self.last.is_nan()
     }
 
-    pub fn is_numeric(&self) -> bool {
-        matches!(self.values, Values::Numbers(_))
-    }
-
     fn push(&mut self, arg: &Arg<'_>, row: usize) -> Result<(), Error> {
         let number = match *arg {
             Arg::Null => None,

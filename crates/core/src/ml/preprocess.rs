@@ -89,12 +89,13 @@ pub fn prepare(
     let mut sources = Vec::new();
     let mut left_out = excluded;
     for column in &table.columns {
-        let named = options
-            .features
-            .as_ref()
-            .is_some_and(|f| f.contains(&column.name))
-            || options.column(&column.name).is_some();
-        let settings = options.column(&column.name).cloned().unwrap_or_default();
+        let given = options.column(&column.name);
+        let named = given.is_some()
+            || options
+                .features
+                .as_ref()
+                .is_some_and(|f| f.contains(&column.name));
+        let settings = given.cloned().unwrap_or_default();
         let leave = |reason: &str| LeftOut {
             name: column.name.clone(),
             reason: reason.to_string(),
