@@ -6,9 +6,11 @@
    a mean, so the time is reading, splitting, preprocessing, scoring and
    recording) on ROWS rows of 20 numeric + 5 text columns (1% NULL in each
    numeric column, 2% in each text one; 5 to 1,000 categories), as integer
-   codes (the trees' default) and as one-hot columns (the linear models'
-   default, asked for with `preprocess`), beside the same on a table of the
-   20 numeric columns alone. Target: at most 1.5x.
+   codes (the trees' default), as the scaled estimators' default (one-hot
+   up to 32 categories, target encoding above) and as one-hot columns
+   throughout (the widest matrix), the last two asked for with `preprocess`,
+   beside the same on a table of the 20 numeric columns alone. Target: at
+   most 1.5x.
 2. Memory: the peak resident memory of the one-hot training above the
    process's before it, beside the formula's bound.
 3. Row-wise `sqml_predict(e, json_object(...))` of a ridge model with 3 text
@@ -16,7 +18,7 @@
    building the same `json_object(...)` per row. Target: within 2x.
 
 Each timing is the median of RUNS runs, each in a fresh process
-(`speed_worker.py`).
+(`speed_worker.py`), the cases taken in turn within each run.
 """
 
 from __future__ import annotations
@@ -105,10 +107,22 @@ def make_prediction_table(path: Path, python: str) -> None:
 
 
 def median_run(runs: int, python: str, side: str, database: Path, sql) -> dict:
-    results = [worker(python, side, database, sql(i)) for i in range(runs)]
+    return interleaved(runs, {"only": (python, side, database, sql)})["only"]
+
+
+def interleaved(runs: int, cases: dict) -> dict:
+    """Each case's median over `runs`, the cases taken in turn within each run:
+    a machine that slows down for a while slows every case alike."""
+    results = {name: [] for name in cases}
+    for i in range(runs):
+        for name, (python, side, database, sql) in cases.items():
+            results[name].append(worker(python, side, database, sql(i)))
     return {
-        "seconds": statistics.median(r["seconds"] for r in results),
-        "peak": max(r.get("peak_rss_above_baseline") or 0 for r in results),
+        name: {
+            "seconds": statistics.median(r["seconds"] for r in done),
+            "peak": max(r.get("peak_rss_above_baseline") or 0 for r in done),
+        }
+        for name, done in results.items()
     }
 
 
@@ -118,31 +132,39 @@ def main() -> int:
     parser.add_argument("--functions-python", required=True)
     parser.add_argument("--extension-python", required=True)
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     args.data.mkdir(parents=True, exist_ok=True)
     training_db = args.data / f"real-{args.rows}.db"
     make_training_table(training_db, args.rows)
     one_hot = json.dumps({"preprocess": {c: {"encode": "one_hot"} for c in TEXT}})
+    # The scaled estimators' defaults: one-hot up to 32 categories, else target.
+    scaled = json.dumps(
+        {"preprocess": {c: {"encode": "one_hot" if k <= 32 else "target"} for c, k in TEXT.items()}}
+    )
 
     def train(table: str, options: str | None = None):
         extra = f", '{options}'" if options else ""
         return lambda i: (
-            f"SELECT sqml_train('speed {table} {i} {bool(options)}', 'regression', 'dummy', "
+            f"SELECT sqml_train('speed {table} {i} {hash(options) % 1000}', 'regression', 'dummy', "
             f"'{table}', 'y'{extra})"
         )
 
     python = args.functions_python
     routes = {"extension": args.extension_python, "functions": python}
     timings = {
-        route: {
-            case: median_run(args.runs, py, route, training_db, sql)
-            for case, sql in (
-                ("numeric", train("numeric_only")),
-                ("codes", train("t")),
-                ("one-hot", train("t", one_hot)),
-            )
-        }
+        route: interleaved(
+            args.runs,
+            {
+                case: (py, route, training_db, sql)
+                for case, sql in (
+                    ("numeric", train("numeric_only")),
+                    ("codes", train("t")),
+                    ("scaled", train("t", scaled)),
+                    ("one-hot", train("t", one_hot)),  # last: its model gives the width
+                )
+            },
+        )
         for route, py in routes.items()
     }
     import sqlite_ml
@@ -185,6 +207,7 @@ def main() -> int:
             for case, label in (
                 ("numeric", "20 numeric columns"),
                 ("codes", "20 numeric + 5 text, codes (trees' default)"),
+                ("scaled", "20 numeric + 5 text, scaled estimators' default (2 one-hot, 3 target)"),
                 ("one-hot", f"20 numeric + 5 text, one-hot ({width} columns)"),
             )
         ],

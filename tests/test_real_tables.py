@@ -208,12 +208,12 @@ def test_predictions_of_the_test_rows_give_the_stored_score_for_every_algorithm(
         ]
         truth = [row[4] for row in test]
         if kind == "classification":
-            score = sum(p == t for p, t in zip(predicted, truth)) / len(truth)
+            score = sum(p == t for p, t in zip(predicted, truth, strict=True)) / len(truth)
             assert score == report["score"], algorithm
         else:
             mean = sum(truth) / len(truth)
             total = sum((t - mean) ** 2 for t in truth)
-            residual = sum((t - p) ** 2 for t, p in zip(truth, predicted))
+            residual = sum((t - p) ** 2 for t, p in zip(truth, predicted, strict=True))
             assert 1 - residual / total == pytest.approx(report["score"], rel=1e-9), algorithm
 
 

@@ -51,9 +51,9 @@ def show(cursor: sqlite3.Cursor) -> None:
     names = [d[0] for d in cursor.description]
     rows = [["" if v is None else str(v) for v in row] for row in cursor.fetchall()]
     widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(names)]
-    print("  ".join(n.ljust(w) for n, w in zip(names, widths)).rstrip())
+    print("  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)).rstrip())
     for row in rows:
-        print("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
 
 
 def run() -> None:

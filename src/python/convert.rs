@@ -1,39 +1,41 @@
 //! Conversions between Python objects and the core's SQL values.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyFloat, PyInt, PyString, PyTuple};
-use sqlite_ml_core::{FunctionSpec, Value};
+use pyo3::types::{PyBytes, PyFloat, PyInt, PyString};
+use sqlite_ml_core::{Arg, FunctionSpec, Value};
 
-/// Converts what Python's sqlite3 hands a function (None, int, float, str, bytes).
-pub fn args_to_values(
+/// What Python's sqlite3 hands a function (None, int, float, str, bytes),
+/// borrowed from the objects.
+pub fn call_args<'a>(
     spec: &FunctionSpec,
-    args: &Bound<'_, PyTuple>,
-) -> Result<Vec<Value>, String> {
-    args.iter()
+    objects: &'a [Bound<'_, PyAny>],
+) -> Result<Vec<Arg<'a>>, String> {
+    objects
+        .iter()
         .enumerate()
         .map(|(i, arg)| {
-            py_to_value(&arg).map_err(|err| format!("{}: argument {}: {err}", spec.name, i + 1))
+            py_to_arg(arg).map_err(|err| format!("{}: argument {}: {err}", spec.name, i + 1))
         })
         .collect()
 }
 
-pub fn py_to_value(obj: &Bound<'_, PyAny>) -> Result<Value, String> {
+/// The value `obj` holds, its text or bytes borrowed from it: a table's
+/// rows are read without a copy of each text.
+pub fn py_to_arg<'a>(obj: &'a Bound<'_, PyAny>) -> Result<Arg<'a>, String> {
     if obj.is_none() {
-        Ok(Value::Null)
+        Ok(Arg::Null)
     } else if obj.is_instance_of::<PyInt>() {
         obj.extract::<i64>()
-            .map(Value::Integer)
+            .map(Arg::Integer)
             .map_err(|e| e.to_string())
     } else if obj.is_instance_of::<PyFloat>() {
         obj.extract::<f64>()
-            .map(Value::Real)
+            .map(Arg::Real)
             .map_err(|e| e.to_string())
     } else if let Ok(text) = obj.cast::<PyString>() {
-        text.to_cow()
-            .map(|t| Value::Text(t.into_owned()))
-            .map_err(|e| e.to_string())
+        text.to_str().map(Arg::Text).map_err(|e| e.to_string())
     } else if let Ok(bytes) = obj.cast::<PyBytes>() {
-        Ok(Value::Blob(bytes.as_bytes().to_vec()))
+        Ok(Arg::Blob(bytes.as_bytes()))
     } else {
         let type_name = obj
             .get_type()

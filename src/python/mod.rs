@@ -70,11 +70,13 @@ impl SqlFunction {
                 "{}: the connection this function was registered on is closed",
                 self.spec.name
             )),
-            Some(conn) => convert::args_to_values(self.spec, args).and_then(|values| {
-                let args: Vec<_> = values.iter().map(|v| v.as_arg()).collect();
-                let mut db = port::PyDb::in_call(conn, &values, self.connection_id);
-                sqlite_ml_core::call(self.spec, &mut db, &args)
-            }),
+            Some(conn) => {
+                let objects: Vec<_> = args.iter().collect();
+                convert::call_args(self.spec, &objects).and_then(|args| {
+                    let mut db = port::PyDb::in_call(conn, &args, self.connection_id);
+                    sqlite_ml_core::call(self.spec, &mut db, &args)
+                })
+            }
         };
         match result {
             Ok(value) => convert::value_to_py(py, value),

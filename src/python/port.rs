@@ -6,7 +6,7 @@ use pyo3::types::{PyString, PyTuple};
 use sqlite_ml_core::{Arg, Db, Error, Kept, Value};
 use std::cell::RefCell;
 
-use super::convert::{py_to_value, value_to_py};
+use super::convert::{py_to_arg, value_to_py};
 
 thread_local! {
     /// The model kept for one statement: (statement id, experiment, model).
@@ -22,9 +22,9 @@ pub struct PyDb<'py> {
 }
 
 impl<'py> PyDb<'py> {
-    pub fn in_call(conn: Bound<'py, PyAny>, args: &[Value], connection_id: u64) -> Self {
+    pub fn in_call(conn: Bound<'py, PyAny>, args: &[Arg<'_>], connection_id: u64) -> Self {
         let first_arg = match args.first() {
-            Some(Value::Text(text)) => Some(text.clone()),
+            Some(Arg::Text(text)) => Some(text.to_string()),
             _ => None,
         };
         Self {
@@ -108,15 +108,15 @@ impl Db for PyDb<'_> {
         let cursor = self.cursor(sql, params).map_err(sql_error)?;
         for item in cursor.try_iter().map_err(sql_error)? {
             let tuple = item.map_err(sql_error)?;
-            let values = tuple
+            let objects = tuple
                 .try_iter()
                 .map_err(sql_error)?
-                .map(|v| {
-                    v.map_err(sql_error)
-                        .and_then(|v| py_to_value(&v).map_err(Error::Sql))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let args: Vec<Arg<'_>> = values.iter().map(Value::as_arg).collect();
+                .collect::<PyResult<Vec<_>>>()
+                .map_err(sql_error)?;
+            let args = objects
+                .iter()
+                .map(|o| py_to_arg(o).map_err(Error::Sql))
+                .collect::<Result<Vec<Arg<'_>>, _>>()?;
             row(&args)?;
         }
         Ok(())

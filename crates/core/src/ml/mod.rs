@@ -3,6 +3,7 @@
 pub mod algorithms;
 pub mod columns;
 pub mod labels;
+pub mod matrix;
 pub mod metrics;
 pub mod model;
 pub mod options;

@@ -141,29 +141,20 @@ impl ColumnPlan {
         }
     }
 
-    /// Writes a cell's slots, unscaled; `table` is a training row's
-    /// out-of-fold target table, used instead of the stored one.
-    pub(super) fn encode_unscaled(&self, cell: f64, table: Option<&[f64]>, out: &mut [f64]) {
+    /// Writes a cell's slots, scaled (the training matrices are written
+    /// by `matrix::encode_rows`, the same way).
+    pub fn encode(&self, cell: f64, out: &mut [f64]) {
         match &self.encoding {
             Encoding::Native | Encoding::Ordinal => out[0] = cell,
             Encoding::OneHot => {
                 out.fill(0.0);
                 out[(cell as usize).min(self.other())] = 1.0;
             }
-            Encoding::Target {
-                outputs,
-                table: stored,
-            } => {
-                let table = table.unwrap_or(stored);
+            Encoding::Target { outputs, table } => {
                 let code = (cell as usize).min(self.other());
                 out.copy_from_slice(&table[code * outputs..(code + 1) * outputs]);
             }
         }
-    }
-
-    /// Writes a cell's slots, scaled.
-    pub fn encode(&self, cell: f64, out: &mut [f64]) {
-        self.encode_unscaled(cell, None, out);
         for ((v, shift), divide) in out.iter_mut().zip(&self.shift).zip(&self.divide) {
             *v = (*v - shift) / divide;
         }

@@ -3,15 +3,15 @@
 //! the training rows, then both parts of the rows encoded and scaled.
 
 use ndarray::Array2;
-use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use super::algorithms::Inputs;
+use super::algorithms::{residuals, Inputs};
 use super::columns::{Table, Values, NULL_CODE};
+use super::matrix::{encode_rows, only_columns, slot_columns, without_target_slots, Source};
 use super::options::{ColumnOptions, EncodeOption, ImputeOption, ScaleOption, TrainOptions};
 use super::plan::{ColumnPlan, Encoding, Kind, LeftOut};
 use super::scaling::{fit_scaling, mode, quantile, scale_in_place};
-use super::target_encoding::{order_by_target, outputs, target_tables, TrainTarget, TARGET_FOLDS};
+use super::target_encoding::{order_by_target, outputs, target_tables, TrainTarget};
 use crate::Error;
 
 /// Categories kept per one-hot column (the rest share one more column):
@@ -40,38 +40,6 @@ pub struct Prepared {
     pub active: Vec<usize>,
 }
 
-/// How one chosen column's rows become cells.
-struct Source<'a> {
-    values: &'a Values,
-    /// Categorical: each dictionary code's cell.
-    remap: Vec<f64>,
-    /// The cell of NULL (and, categorical, of codes past the dictionary).
-    null: f64,
-    other: f64,
-    /// Out-of-fold target tables, one per fold.
-    folds: Vec<Vec<f64>>,
-}
-
-impl Source<'_> {
-    fn cell(&self, row: usize) -> f64 {
-        match self.values {
-            Values::Numbers(v) => {
-                let v = v[row];
-                if v.is_nan() {
-                    self.null
-                } else {
-                    v
-                }
-            }
-            Values::Categories { codes, .. } => match codes[row] {
-                NULL_CODE => self.null,
-                code => self.remap.get(code as usize).copied().unwrap_or(self.other),
-            },
-            Values::LongText { .. } => 0.0,
-        }
-    }
-}
-
 /// Fits the plans on the training rows and encodes both parts.
 /// `identifier` is the table's INTEGER PRIMARY KEY, if any.
 #[allow(clippy::too_many_arguments)]
@@ -85,6 +53,10 @@ pub fn prepare(
     identifier: Option<&str>,
     excluded: Vec<LeftOut>,
 ) -> Result<Prepared, Error> {
+    // The statistics do not depend on the rows' order, and in the table's
+    // order every column is read in sequence instead of at random.
+    let mut sorted = train.to_vec();
+    sorted.sort_unstable();
     let mut plans = Vec::new();
     let mut sources = Vec::new();
     let mut left_out = excluded;
@@ -128,13 +100,14 @@ pub fn prepare(
                 )));
                 continue;
             }
-            Values::Numbers(values) => numeric(&column.name, values, train, test, &settings)
+            Values::Numbers(values) => numeric(&column.name, values, &sorted, test, &settings)
                 .map(|p| Fitted::Plan(Box::new(p)))?,
             Values::Categories { names, codes } => categorical(
                 &column.name,
                 names,
                 codes,
                 train,
+                &sorted,
                 test,
                 &settings,
                 inputs,
@@ -153,7 +126,7 @@ pub fn prepare(
                     remap,
                     folds: Vec::new(),
                 };
-                if constant(&source, train) {
+                if constant(&source, &sorted) {
                     left_out.push(leave(&if plan.kind == Kind::Categorical
                         && plan.categories.is_empty()
                     {
@@ -182,10 +155,24 @@ pub fn prepare(
             why.join(", ")
         )));
     }
+    let columns = slot_columns(&plans, &sources, &sorted);
+    drop(sorted);
+    let residual = match target {
+        TrainTarget::Values(y) if inputs == Inputs::Scaled => {
+            residual_target(&plans, &sources, train, &columns, y)
+        }
+        _ => None,
+    };
+    let encoded_target = residual.as_deref().map(TrainTarget::Values);
+    let encoded_target = encoded_target.as_ref().unwrap_or(target);
     for (plan, source) in plans.iter_mut().zip(&mut sources) {
         if let Encoding::Target { .. } = plan.encoding {
-            let (table, folds) =
-                target_tables(plan.other() + 1, |row| source.cell(row), train, target);
+            let (table, folds) = target_tables(
+                plan.other() + 1,
+                |row| source.cell(row),
+                train,
+                encoded_target,
+            );
             plan.encoding = Encoding::Target {
                 outputs: outputs(target),
                 table,
@@ -195,11 +182,16 @@ pub fn prepare(
         plan.shift = vec![0.0; plan.slots()];
         plan.divide = vec![1.0; plan.slots()];
     }
-    let mut x_train = encode_rows(&plans, &sources, train, true);
-    let mut x_test = encode_rows(&plans, &sources, test, false);
-    let active = fit_scaling(&mut plans, &x_train)?;
-    scale_in_place(&plans, &mut x_train);
-    scale_in_place(&plans, &mut x_test);
+    let x_train = encode_rows(&plans, &sources, train, true, &columns);
+    let x_test = encode_rows(&plans, &sources, test, false, &columns);
+    let varying = fit_scaling(&mut plans, &x_train, &columns)?;
+    // The slots found constant only now (a target encoding's, rarely).
+    let keep: Vec<usize> = varying.iter().filter_map(|&j| columns[j]).collect();
+    let mut x_train = only_columns(x_train, &keep);
+    let mut x_test = only_columns(x_test, &keep);
+    let active = varying;
+    scale_in_place(&plans, &mut x_train, &active);
+    scale_in_place(&plans, &mut x_test, &active);
     Ok(Prepared {
         plans,
         left_out,
@@ -207,6 +199,30 @@ pub fn prepare(
         x_test,
         active,
     })
+}
+
+/// For the scaled estimators (linear, or close to it), the target that a
+/// target encoding learns: what a least-squares fit on the other slots
+/// leaves unexplained. A category's code then adds what the other columns
+/// do not already say; its plain mean target would mostly repeat them
+/// (each hour's mean arrival delay in `flights` is mostly its departure
+/// delay). None without target-encoded slots, or beside no other slot.
+fn residual_target(
+    plans: &[ColumnPlan],
+    sources: &[Source<'_>],
+    train: &[usize],
+    columns: &[Option<usize>],
+    y: &[f64],
+) -> Option<Vec<f64>> {
+    if !plans
+        .iter()
+        .any(|p| matches!(p.encoding, Encoding::Target { .. }))
+    {
+        return None;
+    }
+    let others = without_target_slots(plans, columns);
+    let x = encode_rows(plans, sources, train, true, &others);
+    residuals(x.view(), y)
 }
 
 enum Fitted {
@@ -296,6 +312,7 @@ fn categorical(
     names: &[Box<str>],
     codes: &[u32],
     train: &[usize],
+    sorted: &[usize],
     test: &[usize],
     settings: &ColumnOptions,
     inputs: Inputs,
@@ -336,7 +353,7 @@ fn categorical(
     };
     let mut counts = vec![0usize; names.len()];
     let (mut nulls, mut overflow) = (0usize, 0usize);
-    for &r in train {
+    for &r in sorted {
         match codes[r] {
             NULL_CODE => nulls += 1,
             code if (code as usize) < names.len() => counts[code as usize] += 1,
@@ -481,33 +498,4 @@ fn constant(source: &Source<'_>, train: &[usize]) -> bool {
         return true;
     };
     cells.all(|c| c == first || (c.is_nan() && first.is_nan()))
-}
-
-/// The rows' encoded (unscaled) slots, training rows with their fold's target tables.
-fn encode_rows(
-    plans: &[ColumnPlan],
-    sources: &[Source<'_>],
-    rows: &[usize],
-    training: bool,
-) -> Array2<f64> {
-    let width: usize = plans.iter().map(ColumnPlan::slots).sum();
-    let mut out = Array2::zeros((rows.len(), width));
-    let slice = out.as_slice_mut().expect("a new array is contiguous");
-    slice
-        .par_chunks_mut(width)
-        .zip(rows.par_iter())
-        .enumerate()
-        .for_each(|(position, (out_row, &row))| {
-            let mut at = 0;
-            for (plan, source) in plans.iter().zip(sources) {
-                let slots = plan.slots();
-                let table = match training && !source.folds.is_empty() {
-                    true => Some(source.folds[position % TARGET_FOLDS].as_slice()),
-                    false => None,
-                };
-                plan.encode_unscaled(source.cell(row), table, &mut out_row[at..at + slots]);
-                at += slots;
-            }
-        });
-    out
 }

@@ -4,23 +4,48 @@
 use ndarray::Array2;
 use rayon::prelude::*;
 
-use super::plan::ColumnPlan;
+use super::plan::{ColumnPlan, Encoding};
 use super::scaler::StandardScaler;
 use crate::Error;
 
-/// Fits each slot's scaling on the (unscaled) training matrix; returns the
-/// slots that vary there.
-pub fn fit_scaling(plans: &mut [ColumnPlan], x: &Array2<f64>) -> Result<Vec<usize>, Error> {
-    let (standard, varying) = StandardScaler::fit(x.view());
+/// Fits each slot's scaling on the (unscaled) training matrix, whose
+/// columns are the slots `columns` gives one to; returns the slots that
+/// vary there (a slot without a column does not).
+pub fn fit_scaling(
+    plans: &mut [ColumnPlan],
+    x: &Array2<f64>,
+    columns: &[Option<usize>],
+) -> Result<Vec<usize>, Error> {
+    // A one-hot slot that has a column varies (see `slot_columns`): its
+    // column is read only if it is to be scaled.
+    let mut known = vec![false; x.ncols()];
+    let mut at = 0;
+    for plan in plans.iter() {
+        if plan.encoding == Encoding::OneHot && plan.scale == "preserve" {
+            columns[at..at + plan.slots()]
+                .iter()
+                .flatten()
+                .for_each(|&c| known[c] = true);
+        }
+        at += plan.slots();
+    }
+    let wanted: Vec<bool> = known.iter().map(|k| !k).collect();
+    let (standard, varying_columns) = StandardScaler::fit_columns(x.view(), &wanted);
+    let mut varies = known;
+    varying_columns.into_iter().for_each(|c| varies[c] = true);
+    let mut varying = Vec::new();
     let mut at = 0;
     for plan in plans.iter_mut() {
         for s in 0..plan.slots() {
-            let j = at + s;
+            let Some(c) = columns[at + s] else {
+                (plan.shift[s], plan.divide[s]) = (0.0, 1.0);
+                continue;
+            };
             let (shift, divide) = match plan.scale.as_str() {
-                "standard" => (standard.mean[j], standard.scale[j]),
+                "standard" => (standard.mean[c], standard.scale[c]),
                 "preserve" => (0.0, 1.0),
                 other => {
-                    let mut column = x.column(j).to_vec();
+                    let mut column = x.column(c).to_vec();
                     match other {
                         "min_max" => {
                             let min = column.iter().copied().fold(f64::INFINITY, f64::min);
@@ -36,12 +61,15 @@ pub fn fit_scaling(plans: &mut [ColumnPlan], x: &Array2<f64>) -> Result<Vec<usiz
                     }
                 }
             };
-            if varying.contains(&j) && !(shift.is_finite() && divide.is_finite()) {
-                return Err(Error::InvalidArgument(format!(
-                    "column '{}' holds values too large to scale (their mean or spread \
-                     overflows); rescale the column (divide it by a power of ten) and train again",
-                    plan.name
-                )));
+            if varies[c] {
+                if !(shift.is_finite() && divide.is_finite()) {
+                    return Err(Error::InvalidArgument(format!(
+                        "column '{}' holds values too large to scale (their mean or spread \
+                         overflows); rescale the column (divide it by a power of ten) and train again",
+                        plan.name
+                    )));
+                }
+                varying.push(at + s);
             }
             plan.shift[s] = shift;
             plan.divide[s] = divide;
@@ -59,14 +87,18 @@ fn nonzero(spread: f64) -> f64 {
     }
 }
 
-pub fn scale_in_place(plans: &[ColumnPlan], x: &mut Array2<f64>) {
-    // Only the slots that change: a one-hot slot is left as it is.
-    let scaled: Vec<(usize, f64, f64)> = plans
+/// Scales a matrix whose columns are the slots `active` (increasing).
+pub fn scale_in_place(plans: &[ColumnPlan], x: &mut Array2<f64>, active: &[usize]) {
+    let slots: Vec<(f64, f64)> = plans
         .iter()
         .flat_map(|p| p.shift.iter().copied().zip(p.divide.iter().copied()))
+        .collect();
+    // Only the columns that change: a one-hot column is left as it is.
+    let scaled: Vec<(usize, f64, f64)> = active
+        .iter()
         .enumerate()
-        .filter(|&(_, (s, d))| s != 0.0 || d != 1.0)
-        .map(|(j, (s, d))| (j, s, d))
+        .map(|(c, &j)| (c, slots[j].0, slots[j].1))
+        .filter(|&(_, s, d)| s != 0.0 || d != 1.0)
         .collect();
     let width = x.ncols();
     if scaled.is_empty() || width == 0 {
@@ -74,8 +106,8 @@ pub fn scale_in_place(plans: &[ColumnPlan], x: &mut Array2<f64>) {
     }
     if let Some(slice) = x.as_slice_mut() {
         slice.par_chunks_mut(width).for_each(|row| {
-            for &(j, s, d) in &scaled {
-                row[j] = (row[j] - s) / d;
+            for &(c, s, d) in &scaled {
+                row[c] = (row[c] - s) / d;
             }
         });
     }

@@ -2,8 +2,6 @@
 //! the next: read the columns as they are, split, preprocess (fitted on
 //! the training rows), fit, score.
 
-use ndarray::Array2;
-
 use super::algorithms::{is_class, AlgorithmSpec, Target};
 use super::columns::{Table, TargetColumn};
 use super::labels::Classes;
@@ -297,14 +295,11 @@ pub fn fit(
         x_test,
         active,
     } = prepared;
-    let keep = |x: Array2<f64>| only_columns(x, &active);
     if active.is_empty() {
         return Err(Error::InvalidArgument(
             "every feature is constant in the training rows; there is nothing to learn".into(),
         ));
     }
-    let x_train = keep(x_train);
-    let x_test = keep(x_test);
     let row_counts = Rows {
         training: train_rows.len() as u64,
         test: test_rows.len() as u64,
@@ -376,44 +371,7 @@ pub fn fit(
     Ok(Outcome { model, metrics })
 }
 
-/// The `keep` columns of `x` (increasing), moved left within its own
-/// buffer: a one-hot matrix is not held twice to drop its unused slots.
-fn only_columns(x: Array2<f64>, keep: &[usize]) -> Array2<f64> {
-    let (rows, width) = x.dim();
-    if keep.len() == width {
-        return x;
-    }
-    let x = if x.is_standard_layout() {
-        x
-    } else {
-        x.as_standard_layout().into_owned()
-    };
-    let (mut values, _) = x.into_raw_vec_and_offset();
-    let mut at = 0;
-    for r in 0..rows {
-        for &j in keep {
-            values[at] = values[r * width + j];
-            at += 1;
-        }
-    }
-    values.truncate(at);
-    values.shrink_to_fit();
-    Array2::from_shape_vec((rows, keep.len()), values).expect("rows x kept columns")
-}
-
 /// A bundled dataset as training data (every `step`-th row), for the tests.
-#[cfg(test)]
-#[test]
-fn only_columns_is_select() {
-    let x = Array2::from_shape_fn((4, 5), |(r, c)| (r * 10 + c) as f64);
-    let keep = [0, 2, 3];
-    assert_eq!(
-        only_columns(x.clone(), &keep),
-        x.select(ndarray::Axis(1), &keep)
-    );
-    assert_eq!(only_columns(x.clone(), &[0, 1, 2, 3, 4]), x);
-}
-
 #[cfg(test)]
 pub fn bundled(name: &str, task: Task, step: usize) -> TrainingData {
     let data = crate::datasets::find(name).unwrap().read().unwrap();

@@ -6,6 +6,9 @@
 //! costs one pass over the rows instead of one fit per fold and penalty.
 
 use ndarray::ArrayView2;
+use smartcore::linalg::basic::arrays::Array;
+use smartcore::linalg::basic::matrix::DenseMatrix;
+use smartcore::linalg::traits::cholesky::CholeskyDecomposable;
 
 use super::linear::Linear;
 use super::Target;
@@ -251,6 +254,44 @@ pub fn fit(
         .collect())
 }
 
+/// Keeps collinear columns solvable in [`residuals`] (a one-hot column's
+/// slots sum to one), on columns scaled to a unit sum of squares.
+const RESIDUAL_RIDGE: f64 = 1e-6;
+
+/// What the least-squares fit of `y` on `x` (with an intercept) leaves
+/// unexplained, row by row; None when there is nothing to fit on or the
+/// problem cannot be solved (then the caller keeps `y`).
+pub fn residuals(x: ArrayView2<'_, f64>, y: &[f64]) -> Option<Vec<f64>> {
+    let target = Target::Values(y);
+    let normal = normal(x, &Targets::new(&target));
+    let p = normal.features();
+    if p == 0 || x.nrows() < 2 {
+        return None;
+    }
+    let diagonal = |j: usize| normal.gram[j * p + j];
+    let scale: Vec<f64> = (0..p)
+        .map(|j| match diagonal(j) > 0.0 {
+            true => diagonal(j).sqrt(),
+            false => 1.0,
+        })
+        .collect();
+    let mut a = vec![0.0; p * p];
+    for j in 0..p {
+        for k in 0..p {
+            a[j * p + k] = normal.gram[j * p + k] / (scale[j] * scale[k]);
+        }
+        a[j * p + j] += RESIDUAL_RIDGE;
+    }
+    let b: Vec<f64> = (0..p).map(|j| normal.xy[j] / scale[j]).collect();
+    let a = DenseMatrix::new(p, p, a, false).ok()?;
+    let b = DenseMatrix::new(p, 1, b, false).ok()?;
+    let v = a.cholesky_solve_mut(b).ok()?;
+    let w: Vec<f64> = (0..p).map(|j| *v.get((j, 0)) / scale[j]).collect();
+    let fitted = normal.linear(0, w).outputs(x).ok()?;
+    let left: Vec<f64> = y.iter().zip(&fitted).map(|(y, f)| y - f).collect();
+    left.iter().all(|r| r.is_finite()).then_some(left)
+}
+
 #[cfg(test)]
 mod tests {
     use ndarray::{Array2, Axis};
@@ -294,6 +335,39 @@ mod tests {
             assert!(close(&complement.xy, &direct.xy));
             assert!(close(&complement.yy, &direct.yy));
         }
+    }
+
+    /// A target linear in the columns leaves nothing, even when the
+    /// columns are collinear (a one-hot column's slots sum to one) and of
+    /// very different sizes; what is not linear in them is left.
+    #[test]
+    fn residuals_are_what_the_linear_fit_leaves() {
+        let x = Array2::from_shape_fn((200, 4), |(r, c)| match c {
+            0 => ((r * 37) % 101) as f64 * 1000.0,
+            1 => (r % 3 == 0) as u8 as f64,
+            2 => (r % 3 == 1) as u8 as f64,
+            _ => (r % 3 == 2) as u8 as f64,
+        });
+        let linear: Vec<f64> = x
+            .rows()
+            .into_iter()
+            .map(|row| 5.0 + 0.002 * row[0] + 3.0 * row[1] - row[3])
+            .collect();
+        let left = residuals(x.view(), &linear).unwrap();
+        assert!(left.iter().all(|r| r.abs() < 1e-3), "{left:?}");
+        let bumped: Vec<f64> = linear
+            .iter()
+            .enumerate()
+            .map(|(r, y)| y + if r % 2 == 0 { 1.0 } else { -1.0 })
+            .collect();
+        let left = residuals(x.view(), &bumped).unwrap();
+        let off = left
+            .iter()
+            .enumerate()
+            .filter(|&(r, v)| (v - if r % 2 == 0 { 1.0 } else { -1.0 }).abs() > 0.1)
+            .count();
+        assert_eq!(off, 0, "{left:?}");
+        assert!(residuals(Array2::zeros((5, 0)).view(), &[1.0; 5]).is_none());
     }
 
     #[test]

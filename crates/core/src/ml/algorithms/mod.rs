@@ -25,6 +25,7 @@ mod smartcore_util;
 mod svm;
 mod tree;
 
+pub use gram::residuals;
 use ndarray::{Array2, ArrayView2};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
