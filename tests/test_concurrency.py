@@ -1,5 +1,6 @@
-"""Concurrent writers on one WAL database, and processes killed with SIGKILL
-mid-training: nothing lost, nothing half-written, no 'database is locked'."""
+"""Concurrent writers (training and deploying) on one WAL database, and
+processes killed with SIGKILL mid-training: nothing lost, nothing
+half-written, one active deployment per experiment, no 'database is locked'."""
 
 from __future__ import annotations
 
@@ -19,16 +20,21 @@ CAN_LOAD = sqlite_ml.can_load_extension(sqlite3.connect(":memory:"))
 ROUTES = ["functions", "extension"] if CAN_LOAD else ["functions"]
 
 WORKER = """
-import sys, sqlite_ml
+import sqlite3, sys, sqlite_ml
 path, route, experiment, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 conn = sqlite_ml.connect(path, route=route, timeout=5.0)
 algorithms = ["random_forest", "knn", "gradient_boosting", "dummy", "logistic_regression"]
+strategies = ["best_score", "most_recent", "rollback"]
 row = '[5.1, 3.5, 1.4, 0.2]'
 for i in range(count):
     sqlite_ml.train(conn, experiment, "classification", algorithms[i % len(algorithms)],
                     "dataset_iris", "target")
     (prediction,) = conn.execute("SELECT sqml_predict(?, ?)", (experiment, row)).fetchone()
     assert prediction in (0.0, 1.0, 2.0), prediction
+    try:
+        sqlite_ml.deploy(conn, experiment, strategies[i % 3])
+    except sqlite3.OperationalError as error:
+        assert "no earlier deployment" in str(error), error
 print("done", count)
 """
 

@@ -39,6 +39,8 @@ MEANINGFUL = [
     "[]",
     "[[1, 2, 3, 4]]",
     "algorithms",
+    "best_score",
+    "rollback",
 ]
 MEANINGFUL_VALUES = st.sampled_from(MEANINGFUL)
 VALUES = st.one_of(
@@ -120,6 +122,7 @@ MIN_ARGS = {
     "sqml_predict": 2,
     "sqml_predict_batch": 2,
     "sqml_model_info": 1,
+    "sqml_deploy": 1,
 }
 SIGNATURES = {
     "sqml_load_dataset": [slot("iris", "wine", "diabetes"), slot("dataset_iris", "copy", "t x")],
@@ -157,6 +160,11 @@ SIGNATURES = {
         slot("[[5.1, 3.5, 1.4, 0.2]]", "[]", "[[1, 2]]", "[{}]", '[[null, "a", 1.4, 0.2]]'),
     ],
     "sqml_model_info": [slot("trained", "other", 1, 2)],
+    "sqml_deploy": [
+        slot("trained", "other", 1, 2),
+        slot("best_score", "most_recent", "rollback"),
+        slot("knn", "dummy", "ridge"),
+    ],
 }
 STRUCTURED = st.sampled_from(sorted(SIGNATURES)).flatmap(
     lambda name: st.integers(MIN_ARGS[name], len(SIGNATURES[name])).flatmap(

@@ -84,6 +84,13 @@ def test_the_real_tables_examples_are_real_output():
     assert run_examples(blocks) == blocks
 
 
+def test_the_deployments_examples_are_real_output():
+    section = README.split("## Deployments\n", 1)[1].split("\n## ", 1)[0]
+    blocks = example_blocks(section)
+    assert len(blocks) >= 4
+    assert run_examples(blocks) == blocks
+
+
 def test_the_algorithm_table_is_the_registry():
     conn = sqlite_ml.connect(":memory:")
     (listing,) = conn.execute("SELECT sqml_debug('algorithms')").fetchone()

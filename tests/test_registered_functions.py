@@ -23,6 +23,9 @@ PINNED = {
     ("sqml_predict", -1),
     ("sqml_predict_batch", 2),
     ("sqml_model_info", 1),
+    ("sqml_deploy", 1),
+    ("sqml_deploy", 2),
+    ("sqml_deploy", 3),
 }
 
 # SQLite's flag bits, as pragma_function_list shows them.
@@ -30,7 +33,7 @@ DETERMINISTIC = 0x800
 DIRECTONLY = 0x80000
 # Functions with side effects may not run from views, triggers or the schema
 # of an untrusted database; nothing that reads the catalog is deterministic.
-WRITERS = {"sqml_load_dataset", "sqml_train"}
+WRITERS = {"sqml_load_dataset", "sqml_train", "sqml_deploy"}
 
 
 def function_list(conn: sqlite3.Connection) -> set[tuple[str, int]]:

@@ -40,6 +40,7 @@ __all__ = [
     "__version__",
     "can_load_extension",
     "connect",
+    "deploy",
     "load",
     "load_dataset",
     "loadable_path",
@@ -243,13 +244,38 @@ def train(
     """``sqml_train``: trains, stores and (when it scores best) deploys a model.
 
     Further keyword arguments are options of ``sqml_train`` (``features``,
-    ``exclude``, ``preprocess``), passed as its JSON options object.
+    ``exclude``, ``preprocess``, ``automatic_deploy``), passed as its JSON
+    options object.
     """
     settings = {"test_size": test_size, "split_strategy": split_strategy, **options}
     (result,) = conn.execute(
         "SELECT sqml_train(?, ?, ?, ?, ?, ?)",
         (experiment, prediction_type, algorithm, dataset, target, json.dumps(settings)),
     ).fetchone()
+    return json.loads(result)
+
+
+def deploy(
+    conn: sqlite3.Connection,
+    experiment: str | None = None,
+    strategy: str = "best_score",
+    algorithm: str | None = None,
+    *,
+    model_id: int | None = None,
+) -> dict[str, Any]:
+    """``sqml_deploy``: deploys the experiment's model that ``strategy`` names
+    (``best_score``, ``most_recent``, ``rollback``; ``algorithm`` restricts
+    the choice to its models), or the model ``model_id``. Returns what was
+    deployed (experiment, model_id, algorithm, strategy, score).
+    """
+    if (experiment is None) == (model_id is None):
+        raise ValueError("give either an experiment (and a strategy) or model_id")
+    if model_id is not None:
+        (result,) = conn.execute("SELECT sqml_deploy(?)", (model_id,)).fetchone()
+    else:
+        (result,) = conn.execute(
+            "SELECT sqml_deploy(?, ?, ?)", (experiment, strategy, algorithm)
+        ).fetchone()
     return json.loads(result)
 
 

@@ -75,11 +75,38 @@ const SCHEMA: &[&str] = &[
     JOIN sqml_experiments ON sqml_experiments.id = sqml_runs.experiment_id",
 ];
 
-/// Creates the catalog where it is missing.
+/// Creates the catalog where it is missing, and brings one made by
+/// sqlite-ml 0.1.2 or an earlier version of this project up to date: new
+/// columns are added, existing rows keep their values.
 pub fn ensure(db: &mut dyn Db) -> Result<(), Error> {
     for statement in SCHEMA {
         db.execute(statement, &[])?;
     }
+    let strategy = query_optional(
+        db,
+        "SELECT 1 FROM pragma_table_info('sqml_deployments', 'main') WHERE name = 'strategy'",
+        &[],
+    )?;
+    if strategy.is_none() {
+        db.execute(
+            "ALTER TABLE main.sqml_deployments ADD COLUMN strategy TEXT",
+            &[],
+        )?;
+    }
+    // At most one active deployment per experiment, kept by the catalog
+    // itself. A catalog edited by hand into two keeps the newest, which is
+    // the one predictions already used.
+    db.execute(
+        "UPDATE main.sqml_deployments SET active = FALSE, updated_at = CURRENT_TIMESTAMP
+          WHERE active AND id NOT IN
+                (SELECT max(id) FROM main.sqml_deployments WHERE active GROUP BY experiment_id)",
+        &[],
+    )?;
+    db.execute(
+        "CREATE UNIQUE INDEX IF NOT EXISTS main.sqml_deployments_one_active
+            ON sqml_deployments(experiment_id) WHERE active",
+        &[],
+    )?;
     Ok(())
 }
 
@@ -168,18 +195,23 @@ pub struct NewRun<'a> {
     pub library: &'a str,
     pub blob: Vec<u8>,
     pub metrics: &'a [(&'static str, f64)],
+    /// The columns the model takes, in order: a deployed model is replaced
+    /// automatically only by one that takes the same.
+    pub inputs: &'a [String],
+    pub automatic_deploy: bool,
 }
 
 pub struct Recorded {
     pub run_id: i64,
     pub model_id: i64,
     pub deployed: bool,
+    /// Why the model was deployed or not.
+    pub reason: String,
 }
 
-/// Records a training in one savepoint, deploying the model when it is the
-/// experiment's first, its score beats the active deployment's, or the
-/// active one cannot be loaded. `report` builds the call's result before the
-/// commit, so that nothing that can still fail comes after it.
+/// Records a training in one savepoint, deploying the model as
+/// [`crate::deployments::decide`] says. `report` builds the call's result
+/// before the commit, so that nothing that can still fail comes after it.
 pub fn record<T>(
     db: &mut dyn Db,
     run: NewRun<'_>,
@@ -234,56 +266,24 @@ pub fn record<T>(
             .iter()
             .find(|(n, _)| *n == "score")
             .map(|(_, v)| *v);
-        let active_score = query_optional(
+        let decision = crate::deployments::decide(
             db,
-            "SELECT (SELECT value FROM main.sqml_metrics WHERE model_id = d.model_id AND name = 'score')
-               FROM main.sqml_deployments d
-              WHERE d.experiment_id = ?1 AND d.active
-              ORDER BY d.id DESC LIMIT 1",
-            &[experiment_id.into()],
+            run.experiment,
+            run.inputs,
+            run.automatic_deploy,
+            score,
         )?;
-        // A deployed model that cannot be loaded (a 0.1.2 pickle, an older
-        // blob format, a deleted or damaged row) gives way to any new one:
-        // else training again, which the load error advises, would not help
-        // when it scores no better.
-        let active_unloadable = match active_model(db, run.experiment) {
-            Ok(active) => {
-                active.loadable_uid(run.experiment).is_err()
-                    || model_blob(db, active.model_id)
-                        .and_then(|blob| Model::check_integrity(&blob))
-                        .is_err()
-            }
-            Err(Error::Model(_)) => true,
-            Err(_) => false,
-        };
-        let deployed = match (active_score, score) {
-            _ if active_unloadable => true,
-            (None, _) => true, // the experiment's first deployment
-            (Some(Value::Real(active)), Some(score)) => score > active,
-            (Some(Value::Integer(active)), Some(score)) => score > active as f64,
-            (Some(_), Some(score)) => !score.is_nan(),
-            (Some(_), None) => false,
-        };
+        let deployed = decision.deploy;
         if deployed {
-            db.execute(
-                "UPDATE main.sqml_deployments SET active = FALSE, updated_at = CURRENT_TIMESTAMP
-                  WHERE experiment_id = ?1 AND active",
-                &[experiment_id.into()],
-            )?;
-            db.execute(
-                "INSERT INTO main.sqml_deployments (experiment_id, model_id, active) VALUES (?1, ?2, TRUE)",
-                &[experiment_id.into(), model_id.into()],
-            )?;
+            crate::deployments::activate(db, experiment_id, model_id, "automatic")?;
         }
         let recorded = Recorded {
             run_id,
             model_id,
             deployed,
+            reason: decision.reason,
         };
         let result = report(db, &recorded)?;
-        if deployed {
-            deployment_made();
-        }
         Ok(result)
     })
 }
@@ -292,7 +292,7 @@ pub fn record<T>(
 /// statement is looked up again once the statement itself deployed another.
 static DEPLOYMENTS: AtomicU64 = AtomicU64::new(0);
 
-fn deployment_made() {
+pub fn deployment_made() {
     DEPLOYMENTS.fetch_add(1, Ordering::SeqCst);
 }
 

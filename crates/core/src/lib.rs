@@ -5,6 +5,7 @@
 
 mod catalog;
 mod datasets;
+mod deployments;
 mod error;
 mod functions;
 mod json;

@@ -3,7 +3,9 @@
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::functions::{debug, load_dataset, model_info, predict, predict_batch, train, version};
+use crate::functions::{
+    debug, deploy, load_dataset, model_info, predict, predict_batch, train, version,
+};
 use crate::{Arg, Db, Error, Value};
 
 /// SQLite function flags the doors translate into their own binding's flags.
@@ -80,6 +82,12 @@ pub static FUNCTIONS: &[FunctionSpec] = &[
         arities: &[1],
         flags: Flags::VOLATILE,
         run: model_info::run,
+    },
+    FunctionSpec {
+        name: "sqml_deploy",
+        arities: &[1, 2, 3],
+        flags: Flags::DIRECTONLY,
+        run: deploy::run,
     },
     FunctionSpec {
         name: "sqml_predict_batch",

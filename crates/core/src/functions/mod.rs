@@ -2,6 +2,7 @@
 
 mod args;
 pub mod debug;
+pub mod deploy;
 mod fast_json;
 mod features;
 pub mod load_dataset;

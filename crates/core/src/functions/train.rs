@@ -64,6 +64,7 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
     crate::memory::release_free_pages();
     let blob = outcome.model.to_blob()?;
     let description = super::model_info::preprocessing(&outcome.model.header);
+    let inputs = outcome.model.header.inputs.clone();
     let metrics = outcome.metrics;
     drop(outcome.model);
     crate::memory::release_free_pages();
@@ -78,6 +79,7 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
             "prediction_type": task.name(),
             "algorithm": algorithm.name,
             "deployed": recorded.deployed,
+            "deploy_reason": recorded.reason,
             "score": score,
             "run_id": recorded.run_id,
             "model_id": recorded.model_id,
@@ -104,6 +106,8 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
             library: algorithm.library,
             blob,
             metrics: &metrics,
+            inputs: &inputs,
+            automatic_deploy: options.automatic_deploy,
         },
         report,
     )

@@ -131,6 +131,16 @@ pub struct Model {
     input_columns: Vec<Option<usize>>,
 }
 
+/// A header of format `version` (version 3's upgraded).
+fn decode_header(version: u16, bytes: &[u8]) -> Result<Header, Error> {
+    match version {
+        3 => postcard::from_bytes::<HeaderV3>(bytes)
+            .map_err(|e| corrupt(format!("header: {e}")))?
+            .upgrade(),
+        _ => postcard::from_bytes(bytes).map_err(|e| corrupt(format!("header: {e}"))),
+    }
+}
+
 fn corrupt(what: impl std::fmt::Display) -> Error {
     Error::Model(format!("not a valid sqlite-ml model blob: {what}"))
 }
@@ -247,12 +257,7 @@ impl Model {
         };
         let header_len = u32::from_le_bytes(reader.take(4, "header length")?.try_into().unwrap());
         let header_bytes = reader.take(header_len as usize, "header")?;
-        let header: Header = match version {
-            3 => postcard::from_bytes::<HeaderV3>(header_bytes)
-                .map_err(|e| corrupt(format!("header: {e}")))?
-                .upgrade()?,
-            _ => postcard::from_bytes(header_bytes).map_err(|e| corrupt(format!("header: {e}")))?,
-        };
+        let header = decode_header(version, header_bytes)?;
         let payload_len = u64::from_le_bytes(reader.take(8, "payload length")?.try_into().unwrap());
         let payload_len = usize::try_from(payload_len).map_err(|_| corrupt("payload too large"))?;
         let payload = reader.take(payload_len, "payload")?;
@@ -278,6 +283,19 @@ impl Model {
         })?;
         crate::stats::count_model_load();
         Ok(Model::new(uid, header, estimator))
+    }
+
+    /// The header alone, from a blob whose integrity is checked first: what
+    /// a model takes, without decoding its estimator.
+    pub fn header_of(blob: &[u8]) -> Result<Header, Error> {
+        Self::check_integrity(blob)?;
+        let version = Self::version_and_uid(blob)?.0;
+        let mut reader = Reader {
+            bytes: &blob[PREFIX_LEN..blob.len() - 4],
+        };
+        let header_len = u32::from_le_bytes(reader.take(4, "header length")?.try_into().unwrap());
+        let header_bytes = reader.take(header_len as usize, "header")?;
+        decode_header(version, header_bytes)
     }
 
     /// Checks what can be checked without decoding: the magic bytes, the

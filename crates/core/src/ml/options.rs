@@ -8,7 +8,7 @@ use crate::json::json_type;
 use crate::Error;
 
 /// The keys the options object may hold, as error messages list them.
-pub const KEYS: &str = "test_size, split_strategy, features, exclude, preprocess";
+pub const KEYS: &str = "test_size, split_strategy, features, exclude, preprocess, automatic_deploy";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrainOptions {
@@ -20,6 +20,8 @@ pub struct TrainOptions {
     pub exclude: Vec<String>,
     /// Per column, in the order given.
     pub preprocess: Vec<(String, ColumnOptions)>,
+    /// False: the model is recorded, never deployed by the training itself.
+    pub automatic_deploy: bool,
 }
 
 impl Default for TrainOptions {
@@ -30,6 +32,7 @@ impl Default for TrainOptions {
             features: None,
             exclude: Vec::new(),
             preprocess: Vec::new(),
+            automatic_deploy: true,
         }
     }
 }
@@ -132,6 +135,11 @@ impl TrainOptions {
                 "features" => options.features = Some(names(key, value)?),
                 "exclude" => options.exclude = names(key, value)?,
                 "preprocess" => options.preprocess = preprocess(value)?,
+                "automatic_deploy" => {
+                    options.automatic_deploy = value
+                        .as_bool()
+                        .ok_or_else(|| wrong(key, "true or false", value))?
+                }
                 other => {
                     return Err(Error::InvalidArgument(format!(
                         "unknown option '{other}'; known options: {KEYS}"
