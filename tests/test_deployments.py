@@ -196,3 +196,23 @@ def test_the_python_helper_deploys_by_strategy_or_id(tmp_path):
     assert sqlite_ml.deploy(conn, model_id=second["model_id"])["strategy"] == "model_id"
     with pytest.raises(ValueError, match="either an experiment"):
         sqlite_ml.deploy(conn)
+
+
+def test_predictions_take_a_model_id_deployed_or_not(trained):
+    door, r = trained
+    manual, view = r["manual"]["model_id"], r["view"]["model_id"]
+    assert scalar(door, f"SELECT sqml_predict({manual}, 6.7, 3.0, 5.2, 2.3)") == 2
+    assert scalar(door, f"SELECT sqml_predict({view}, '[2.3, 6.7]')") == 2
+    batch = scalar(door, f"SELECT sqml_predict_batch({view}, '[[0.2, 5.1], [2.3, 6.7]]')")
+    assert json.loads(batch) == [0, 2]
+    with pytest.raises(SqlError) as raised:
+        door.query("SELECT sqml_predict(99999, 1, 2, 3, 4)")
+    assert str(raised.value) == expected_message(
+        door, "sqml_predict: unknown model 99999 (no such id in sqml_models)"
+    )
+    with pytest.raises(SqlError) as raised:
+        door.query("SELECT sqml_predict(1.5, 1, 2, 3, 4)")
+    assert str(raised.value) == expected_message(
+        door,
+        "sqml_predict: argument 1 must be an experiment (text) or a model id (integer), not real",
+    )

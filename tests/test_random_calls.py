@@ -143,7 +143,7 @@ SIGNATURES = {
         slot("shuffle", "last", "stratified"),
     ],
     "sqml_predict": [
-        slot("trained", "other", "it's"),
+        slot("trained", "other", "it's", 1, 2),
         slot(
             "[5.1, 3.5, 1.4, 0.2]",
             '{"sepal length (cm)": 5.1, "sepal width (cm)": 3.5, '
@@ -156,7 +156,7 @@ SIGNATURES = {
         slot(0.2, 5.0),
     ],
     "sqml_predict_batch": [
-        slot("trained", "other"),
+        slot("trained", "other", 1),
         slot("[[5.1, 3.5, 1.4, 0.2]]", "[]", "[[1, 2]]", "[{}]", '[[null, "a", 1.4, 0.2]]'),
     ],
     "sqml_model_info": [slot("trained", "other", 1, 2)],

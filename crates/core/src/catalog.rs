@@ -322,6 +322,22 @@ pub struct Active {
 }
 
 impl Active {
+    /// From a catalog row's library, blob prefix, length, trailer and file.
+    fn of(model_id: i64, stored: &[Arg<'_>]) -> Active {
+        let at = |i: usize| stored.get(i).unwrap_or(&Arg::Null);
+        Active {
+            model_id,
+            library: text_or_empty(at(0)),
+            prefix: bytes_or_empty(at(1)),
+            length: match at(2) {
+                Arg::Integer(n) => *n,
+                _ => 0,
+            },
+            trailer: bytes_or_empty(at(3)),
+            file: text_or_empty(at(4)),
+        }
+    }
+
     /// The model id in the blob, or why this build cannot load the model.
     pub fn loadable_uid(&self, experiment: &str) -> Result<u128, Error> {
         let id = self.model_id;
@@ -370,19 +386,7 @@ pub fn active_model(db: &mut dyn Db, experiment: &str) -> Result<Active, Error> 
             found = Some(match row {
                 [Arg::Null, ..] => Deployed::Nothing,
                 [Arg::Integer(deployed), Arg::Null, ..] => Deployed::Missing(*deployed),
-                [_, Arg::Integer(id), library, prefix, length, trailer, file] => {
-                    Deployed::Model(Active {
-                        model_id: *id,
-                        library: text_or_empty(library),
-                        prefix: bytes_or_empty(prefix),
-                        length: match length {
-                            Arg::Integer(n) => *n,
-                            _ => 0,
-                        },
-                        trailer: bytes_or_empty(trailer),
-                        file: text_or_empty(file),
-                    })
-                }
+                [_, Arg::Integer(id), stored @ ..] => Deployed::Model(Active::of(*id, stored)),
                 _ => Deployed::Nothing,
             });
             Ok(())
@@ -399,6 +403,39 @@ pub fn active_model(db: &mut dyn Db, experiment: &str) -> Result<Active, Error> 
         ))),
         Some(Deployed::Model(active)) => Ok(active),
     }
+}
+
+/// Any stored model by id, deployed or not, as [`active_model`] gives the
+/// deployed one; and its experiment's name.
+pub fn stored_model(db: &mut dyn Db, model_id: i64) -> Result<(Active, String), Error> {
+    let unknown = || {
+        Error::InvalidArgument(format!(
+            "unknown model {model_id} (no such id in sqml_models)"
+        ))
+    };
+    if !exists(db)? {
+        return Err(unknown());
+    }
+    let mut found = None;
+    db.query(
+        "SELECT +m.id, +m.library, substr(m.data, 1, ?2), length(m.data), substr(m.data, -4),
+                (SELECT +file FROM pragma_database_list WHERE name = 'main'), +e.name
+           FROM main.sqml_models m
+           JOIN main.sqml_runs r ON r.id = m.run_id
+           JOIN main.sqml_experiments e ON e.id = r.experiment_id
+          WHERE m.id = ?1",
+        &[
+            model_id.into(),
+            (crate::ml::model::PREFIX_LEN as i64).into(),
+        ],
+        &mut |row| {
+            if let [Arg::Integer(id), stored @ .., experiment] = row {
+                found = Some((Active::of(*id, stored), text_or_empty(experiment)));
+            }
+            Ok(())
+        },
+    )?;
+    found.ok_or_else(unknown)
 }
 
 enum Deployed {

@@ -1,5 +1,5 @@
-//! Deployed models, decoded once and kept for the statement and in a small
-//! process-wide cache.
+//! Deployed models (and stored ones asked for by id), decoded once and kept
+//! for the statement and in a small process-wide cache.
 //!
 //! The cache is keyed by where the blob lives (the database file, or the
 //! connection for in-memory and temporary databases, and the model's row)
@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::catalog::{self, Active};
 use crate::ml::Model;
-use crate::{Db, Error, Kept};
+use crate::{Arg, Db, Error, Kept};
 
 /// Models kept at once; the least recently used goes first.
 const CAPACITY: usize = 8;
@@ -31,16 +31,44 @@ struct Key {
 
 static CACHE: Mutex<Vec<(Key, Arc<Model>)>> = Mutex::new(Vec::new());
 
-/// The experiment's deployed model: the one kept with this statement (unless
-/// a deployment was made since), or the cached one, or decoded from its blob.
-pub fn active(db: &mut dyn Db, experiment: &str) -> Result<Arc<Model>, Error> {
+/// Which model a prediction asks for: an experiment's deployed one, or a
+/// stored model by id (deployed or not).
+#[derive(Clone, Copy)]
+pub enum Wanted<'a> {
+    Experiment(&'a str),
+    Id(i64),
+}
+
+impl<'a> Wanted<'a> {
+    /// Argument 1 of the prediction functions: an experiment name or a model id.
+    pub fn of(args: &[Arg<'a>]) -> Result<Wanted<'a>, Error> {
+        match args.first() {
+            Some(Arg::Text(experiment)) => Ok(Wanted::Experiment(experiment)),
+            Some(Arg::Integer(id)) => Ok(Wanted::Id(*id)),
+            other => Err(Error::InvalidArgument(format!(
+                "argument 1 must be an experiment (text) or a model id (integer), not {}",
+                other.map_or("missing", Arg::type_name)
+            ))),
+        }
+    }
+}
+
+/// The model asked for: the one kept with this statement (unless a
+/// deployment was made since), or the cached one, or decoded from its blob.
+pub fn active(db: &mut dyn Db, wanted: Wanted<'_>) -> Result<Arc<Model>, Error> {
     let deployments = catalog::deployments_made();
     if let Some(kept) = db.statement_model() {
         if kept.deployments == deployments {
             return Ok(kept.model);
         }
     }
-    let (_, model) = deployed(db, experiment)?;
+    let (_, model) = match wanted {
+        Wanted::Experiment(experiment) => deployed(db, experiment)?,
+        Wanted::Id(id) => {
+            let (stored, experiment) = catalog::stored_model(db, id)?;
+            (id, cached(db, stored, &experiment)?)
+        }
+    };
     db.keep_for_statement(Kept {
         model: Arc::clone(&model),
         deployments,
@@ -68,6 +96,12 @@ fn key(db: &dyn Db, active: &Active, uid: u128) -> Key {
 pub fn deployed(db: &mut dyn Db, experiment: &str) -> Result<(i64, Arc<Model>), Error> {
     let active = catalog::active_model(db, experiment)?;
     let id = active.model_id;
+    Ok((id, cached(db, active, experiment)?))
+}
+
+/// A stored model from the process-wide cache, or decoded from its blob.
+fn cached(db: &mut dyn Db, active: Active, experiment: &str) -> Result<Arc<Model>, Error> {
+    let id = active.model_id;
     let uid = active.loadable_uid(experiment)?;
     let key = key(db, &active, uid);
     let mut cache = CACHE
@@ -77,7 +111,7 @@ pub fn deployed(db: &mut dyn Db, experiment: &str) -> Result<(i64, Arc<Model>), 
         let entry = cache.remove(position);
         let model = Arc::clone(&entry.1);
         cache.push(entry);
-        return Ok((id, model));
+        return Ok(model);
     }
     drop(cache);
     let blob = catalog::model_blob(db, id)?;
@@ -96,5 +130,5 @@ pub fn deployed(db: &mut dyn Db, experiment: &str) -> Result<(i64, Arc<Model>), 
         cache.remove(0);
     }
     cache.push((key, Arc::clone(&model)));
-    Ok((id, model))
+    Ok(model)
 }

@@ -4,18 +4,18 @@
 
 use ndarray::Array2;
 
-use super::args::text;
+use super::model_cache::Wanted;
 use super::{features, model_cache};
 use crate::{Arg, Db, Error, Value};
 
 pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
-    let experiment = text(args, 0, "experiment")?;
+    let wanted = Wanted::of(args)?;
     if args.len() < 2 {
         return Err(Error::InvalidArgument(
             "features (argument 2) are missing: give a JSON object or array, or one number per feature".into(),
         ));
     }
-    let model = model_cache::active(db, experiment)?;
+    let model = model_cache::active(db, wanted)?;
     let row = match &args[1..] {
         [Arg::Text(json)] => features::json_row(&model, json)?,
         [Arg::Null] => {

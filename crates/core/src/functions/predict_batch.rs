@@ -4,13 +4,13 @@
 use ndarray::Array2;
 use serde_json::Value as Json;
 
-use super::args::text;
+use super::model_cache::Wanted;
 use super::{fast_json, features, model_cache};
 use crate::ml::Model;
 use crate::{Arg, Db, Error, Value};
 
 pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
-    let experiment = text(args, 0, "experiment")?;
+    let wanted = Wanted::of(args)?;
     let json = match args.get(1) {
         Some(Arg::Text(json)) => *json,
         Some(other) => {
@@ -25,7 +25,7 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
             ))
         }
     };
-    let model = model_cache::active(db, experiment)?;
+    let model = model_cache::active(db, wanted)?;
     let width = model.n_features();
     let mut values = Vec::new();
     if fast_json::rows(&model, json, &mut values) {
