@@ -5,7 +5,9 @@ history, and one active deployment per experiment kept by the catalog."""
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
+from pathlib import Path
 
 import pytest
 from catalog import fails
@@ -113,6 +115,9 @@ def test_strategies_model_ids_and_rollback_walk_the_history(trained):
     walked = [deploy(door, "iris", "rollback")["model_id"] for _ in range(len(steps) - 1)]
     assert walked == steps[-2::-1]
     assert active(door) == ids["logistic"]
+    (deployed,) = door.query("SELECT * FROM sqml_deployed_models")
+    assert deployed[:4] == ("iris", ids["logistic"], "logistic_regression", r["logistic"]["score"])
+    assert deployed[5] == "rollback"
     strategies = [s for (s,) in door.query("SELECT strategy FROM sqml_deployments ORDER BY id")]
     assert strategies[:4] == ["automatic", "automatic", "most_recent", "best_score"]
     assert strategies[-len(walked) - 1 :] == ["model_id"] + ["rollback"] * len(walked)
@@ -161,12 +166,14 @@ def test_the_catalog_keeps_one_active_deployment(tmp_path):
 
 def test_an_older_catalog_gets_the_strategy_column_and_keeps_its_rows(tmp_path):
     """A catalog as this project's previous version made it: no strategy
-    column, no unique index, and two active rows left by a hand edit."""
+    column, no unique index, no view of the deployments, and two active rows
+    left by a hand edit."""
     path = tmp_path / "old.db"
     conn = sqlite_ml.connect(path)
     sqlite_ml.load_dataset(conn, "iris")
     first = sqlite_ml.train(conn, "iris", "classification", "dummy", "dataset_iris", "target")
     conn.executescript(
+        "DROP VIEW sqml_deployed_models;"
         "DROP INDEX sqml_deployments_one_active;"
         "ALTER TABLE sqml_deployments DROP COLUMN strategy;"
         "INSERT INTO sqml_deployments (experiment_id, model_id, active) VALUES (1, 1, TRUE);"
@@ -181,6 +188,9 @@ def test_an_older_catalog_gets_the_strategy_column_and_keeps_its_rows(tmp_path):
     assert sum(r[2] for r in rows) == 1
     assert rows[-1] == (len(before) + 1, second["model_id"], 1, "automatic")
     assert second["deployed"] and second["score"] > first["score"]
+    assert conn.execute("SELECT model_id FROM sqml_deployed_models").fetchall() == [
+        (second["model_id"],)
+    ]
 
 
 def test_the_python_helper_deploys_by_strategy_or_id(tmp_path):
@@ -216,3 +226,28 @@ def test_predictions_take_a_model_id_deployed_or_not(trained):
         door,
         "sqml_predict: argument 1 must be an experiment (text) or a model id (integer), not real",
     )
+
+
+def test_a_catalog_made_by_sqlite_ml_0_1_2_keeps_its_runs_and_trains_on(tmp_path):
+    """data/made_by_sqlite_ml_0_1_2.db: iris and two runs of 'Iris prediction'
+    (logistic_regression deployed, then dummy), written by the reference
+    package sqlite-ml 0.1.2 with scikit-learn 1.9.1."""
+    path = tmp_path / "old.db"
+    shutil.copy(Path(__file__).parent / "data" / "made_by_sqlite_ml_0_1_2.db", path)
+    conn = sqlite_ml.connect(path)
+    runs = conn.execute("SELECT id, algorithm FROM sqml_runs ORDER BY id").fetchall()
+    assert runs == [(1, "logistic_regression"), (2, "dummy")]
+    with pytest.raises(sqlite3.OperationalError, match="stored by sqlite-ml 0.1.2"):
+        conn.execute("SELECT sqml_predict('Iris prediction', 5.1, 3.5, 1.4, 0.2)").fetchone()
+    new = sqlite_ml.train(
+        conn, "Iris prediction", "classification", "knn", "dataset_iris", "target"
+    )
+    assert (new["deployed"], new["deploy_reason"]) == (True, "the deployed model cannot be loaded")
+    assert conn.execute("SELECT sqml_predict('Iris prediction', 5.1, 3.5, 1.4, 0.2)").fetchone()
+    assert conn.execute("SELECT id, algorithm FROM sqml_runs ORDER BY id").fetchall()[:2] == runs
+    strategies = conn.execute("SELECT model_id, strategy FROM sqml_deployments ORDER BY id")
+    assert strategies.fetchall() == [(1, None), (new["model_id"], "automatic")]
+    # The 0.1.2 model is in the history, but cannot be deployed again.
+    with pytest.raises(sqlite3.OperationalError, match="stored by sqlite-ml 0.1.2"):
+        sqlite_ml.deploy(conn, "Iris prediction", "rollback")
+    assert sqlite_ml.deploy(conn, "Iris prediction", "best_score")["model_id"] == new["model_id"]

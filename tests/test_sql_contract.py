@@ -79,6 +79,7 @@ def test_argument_counts_are_registered_exactly(door):
 
 
 CATALOG_OBJECTS = [
+    ("sqml_deployed_models", "view"),
     ("sqml_deployments", "table"),
     ("sqml_experiments", "table"),
     ("sqml_metrics", "table"),

@@ -107,6 +107,23 @@ pub fn ensure(db: &mut dyn Db) -> Result<(), Error> {
             ON sqml_deployments(experiment_id) WHERE active",
         &[],
     )?;
+    db.execute(
+        "CREATE VIEW IF NOT EXISTS main.sqml_deployed_models AS
+        SELECT
+            e.name AS experiment,
+            d.model_id AS model_id,
+            r.algorithm AS algorithm,
+            (SELECT value FROM sqml_metrics s
+              WHERE s.model_id = d.model_id AND s.name = 'score' ORDER BY s.id LIMIT 1) AS score,
+            d.created_at AS deployed_at,
+            d.strategy AS strategy
+        FROM sqml_deployments d
+        JOIN sqml_experiments e ON e.id = d.experiment_id
+        LEFT JOIN sqml_models m ON m.id = d.model_id
+        LEFT JOIN sqml_runs r ON r.id = m.run_id
+        WHERE d.active",
+        &[],
+    )?;
     Ok(())
 }
 
