@@ -2,7 +2,7 @@
 # Real public tables as they are (issue "Real tables"): quality beside
 # scikit-learn's usual pipeline, written into benchmarks/QUALITY.md, then
 # the speed and memory of preprocessing, written into BENCHMARKS.md.
-#   benchmarks/real_tables.sh                 # both (hours: scikit-learn's random forest on flights)
+#   benchmarks/real_tables.sh                 # both (about an hour on 2 cores)
 #   PARTS=quality benchmarks/real_tables.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
