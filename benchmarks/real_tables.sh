@@ -8,13 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PARTS=${PARTS:-"quality speed"}
 WORK=target/bench-real
-wants() { [[ " $PARTS " == *" $1 "* ]]; }
-venv() {  # venv NAME PYTHON PACKAGES...
-    local dir="$WORK/$1" python=$2; shift 2
-    [ -x "$dir/bin/python" ] || "$python" -m venv "$dir"
-    "$dir/bin/python" -m pip install -q --upgrade pip
-    "$dir/bin/python" -m pip install -q "$@"
-}
+. benchmarks/venv.sh
 mkdir -p "$WORK"
 python3 -m pip wheel -q --no-deps -w "$WORK/dist" .
 WHEEL=$(ls -t "$WORK"/dist/sqlite_ml-*.whl | head -1)

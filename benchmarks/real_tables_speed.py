@@ -27,28 +27,14 @@ import argparse
 import json
 import sqlite3
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
-from report import machine, size, write_section
+from report import machine, size, worker, write_section
 
-HERE = Path(__file__).resolve().parent
 NUMERIC = [f"n{i}" for i in range(1, 21)]
 TEXT = {"t1": 10, "t2": 50, "t3": 200, "t4": 1000, "t5": 5}
-
-
-def worker(python: str, side: str, database: Path, sql: str) -> dict:
-    done = subprocess.run(
-        [python, str(HERE / "speed_worker.py"), side, str(database), sql],
-        capture_output=True,
-        text=True,
-        timeout=7200,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"{side} failed on {sql[:80]}...: {done.stderr or done.stdout}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def make_training_table(path: Path, rows: int) -> None:

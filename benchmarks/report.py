@@ -4,7 +4,9 @@ benchmark replaces only its own table, between `<!-- NAME -->` and
 
 from __future__ import annotations
 
+import json
 import platform
+import subprocess
 import time
 from pathlib import Path
 
@@ -45,3 +47,23 @@ def size(n: float | None) -> str:
             return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
         n /= 1000
     raise AssertionError
+
+
+def worker(python: str, side: str, database: Path, sql: str, timeout: int = 7200) -> dict:
+    """One statement timed by `speed_worker.py` in a fresh process of `python`;
+    its JSON report (seconds, value, peak memory, model size)."""
+    done = subprocess.run(
+        [
+            python,
+            str(Path(__file__).resolve().parent / "speed_worker.py"),
+            side,
+            str(database),
+            sql,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{side} failed on {sql[:80]}...: {done.stderr or done.stdout}")
+    return json.loads(done.stdout.strip().splitlines()[-1])

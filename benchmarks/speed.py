@@ -20,15 +20,12 @@ runs on the first REFERENCE_ROWS rows and is compared by throughput.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
-from report import machine, write_section
+from report import machine, worker, write_section
 
-HERE = Path(__file__).resolve().parent
 FEATURES = [f"f{i}" for i in range(1, 21)]
 OBJECT = "json_object(" + ", ".join(f"'{f}', {f}" for f in FEATURES) + ")"
 POSITIONAL = ", ".join(FEATURES)
@@ -36,15 +33,7 @@ ABS = " + ".join(f"abs({f})" for f in FEATURES)
 
 
 def timed(python: str, side: str, database: Path, sql: str) -> float:
-    done = subprocess.run(
-        [python, str(HERE / "speed_worker.py"), side, str(database), sql],
-        capture_output=True,
-        text=True,
-        timeout=3600,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"{side} failed on {sql[:80]}...: {done.stderr or done.stdout}")
-    return json.loads(done.stdout.strip().splitlines()[-1])["seconds"]
+    return worker(python, side, database, sql, timeout=3600)["seconds"]
 
 
 def main() -> int:

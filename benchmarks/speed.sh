@@ -12,14 +12,7 @@ PARTS=${PARTS:-"prediction training scale"}
 RUNS=${RUNS:-5}
 WORK=target/bench-speed
 mkdir -p "$WORK/data"
-wants() { [[ " $PARTS " == *" $1 "* ]]; }
-
-venv() {  # venv NAME PYTHON PACKAGES...
-    local dir="$WORK/$1" python=$2; shift 2
-    [ -x "$dir/bin/python" ] || "$python" -m venv "$dir"
-    "$dir/bin/python" -m pip install -q --upgrade pip
-    "$dir/bin/python" -m pip install -q "$@"
-}
+. benchmarks/venv.sh
 # The reference in its own virtualenv: 0.1.2 calls mean_squared_error(squared=False),
 # which scikit-learn 1.6 removed.
 venv reference python3 "sqlite-ml==0.1.2" "scikit-learn==1.5.2"
