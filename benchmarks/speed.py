@@ -10,7 +10,11 @@ make_classification / make_regression (n_features=20, random_state=0):
    `json_object(...)` without the prediction;
 2. positional `sqml_predict(e, f1, ..., f20)`; floor: `abs(f1) + ... + abs(f20)`;
 3. `sqml_predict_batch(e, json_group_array(json_object(...)))`; floor:
-   `length(json_group_array(json_object(...)))`.
+   `length(json_group_array(json_object(...)))`;
+4. (issue "Model management") row-wise `sqml_predict_proba(e, ...)` of the
+   logistic_regression, its features as a JSON object and as positional
+   numbers; floor: SQLite building the JSON object per row, `json_object(...)`.
+   Written to its own section (`--cases probabilities`).
 
 Each timing is the median of RUNS runs, the sides alternated within each
 run. The reference unpickles its model for every row, so its row-wise case
@@ -46,7 +50,10 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--reference-rows", type=int, default=2_000)
     parser.add_argument(
-        "--cases", nargs="*", default=["row-wise", "positional", "batch"], help="which cases to run"
+        "--cases",
+        nargs="*",
+        default=["row-wise", "positional", "batch"],
+        help="which cases to run (also: probabilities)",
     )
     args = parser.parse_args()
     pythons = {
@@ -123,6 +130,22 @@ def main() -> int:
                 },
             ),
         ]
+    classification = args.data / str(args.rows) / "classification-ours.db"
+    for form, features in (("JSON object", OBJECT), ("positional", POSITIONAL)):
+        cases.append(
+            (
+                f"4. probabilities, {form}, logistic_regression",
+                {
+                    side: (
+                        classification,
+                        f"SELECT count(sqml_predict_proba('e', {features})) FROM t",
+                        args.rows,
+                    )
+                    for side in ("extension", "functions")
+                }
+                | {"floor": (classification, f"SELECT count({OBJECT}) FROM t", args.rows)},
+            )
+        )
     cases = [c for c in cases if any(f". {kind}," in c[0] for kind in args.cases)]
     results = []
     for name, sides in cases:
@@ -159,9 +182,10 @@ def write(args, results) -> None:
                 f"| {name} | {side} | {medians[side]:.3f} | {rates[side]:,.0f} | "
                 f"{'' if floor is None else f'{floor:.2f}x'} | {'' if versus is None else f'{versus:,.0f}x'} |"
             )
-    write_section(
-        "prediction" if args.rows == 100_000 else f"prediction-{args.rows}", "\n".join(lines)
-    )
+    name = "prediction" if args.rows == 100_000 else f"prediction-{args.rows}"
+    if args.cases == ["probabilities"]:
+        name = "probabilities"
+    write_section(name, "\n".join(lines))
 
 
 if __name__ == "__main__":

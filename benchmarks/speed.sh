@@ -4,11 +4,11 @@
 # BENCHMARKS.md.
 #   benchmarks/speed.sh                          # every part (about two hours on 2 cores)
 #   PARTS="prediction" RUNS=5 benchmarks/speed.sh
-# Parts: prediction (cases 1-3 at 100,000 rows), training (case 4), scale
-# (case 5, and case 2 at 1,000,000 rows).
+# Parts: prediction (cases 1-3 at 100,000 rows), probabilities (sqml_predict_proba
+# at 100,000 rows), training (case 4), scale (case 5, and case 2 at 1,000,000 rows).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PARTS=${PARTS:-"prediction training scale"}
+PARTS=${PARTS:-"prediction probabilities training scale"}
 RUNS=${RUNS:-5}
 WORK=target/bench-speed
 mkdir -p "$WORK/data"
@@ -69,6 +69,11 @@ data 100000
 if wants prediction; then
     deploy 100000 reference extension
     "$EXTENSION" benchmarks/speed.py --data "$WORK/data" --rows 100000 --runs "$RUNS" "${sides[@]}"
+fi
+if wants probabilities; then
+    deploy 100000 extension
+    "$EXTENSION" benchmarks/speed.py --data "$WORK/data" --rows 100000 --runs "$RUNS" \
+        --cases probabilities "${sides[@]}"
 fi
 if wants training; then
     rm -f "$WORK/data/training.json"

@@ -166,3 +166,62 @@ def test_the_stub_declares_exactly_what_the_native_module_has():
     native = sqlite_ml._sqlite_ml
     actual = {name for name in dir(native) if not name.startswith("_")} | {"__version__"}
     assert declared == actual
+
+
+def test_numpy_scalars_and_nan_are_numbers_and_missing_values():
+    numpy = pytest.importorskip("numpy")
+    conn = sqlite_ml.connect(":memory:")
+    conn.execute("SELECT sqml_load_dataset('iris')")
+    report = sqlite_ml.train(
+        conn,
+        "np",
+        "classification",
+        "knn",
+        "dataset_iris",
+        "target",
+        hyperparams={"n_neighbors": numpy.int64(3)},
+        seed=numpy.int32(4),
+        test_size=numpy.float32(0.5),
+    )
+    assert report["hyperparams"]["n_neighbors"] == 3 and report["seed"] == 4
+    rows = [[numpy.float32(5.1), numpy.int64(3), numpy.float64(1.4), float("nan")]]
+    (predicted,) = sqlite_ml.predict(conn, numpy.int64(report["model_id"]), rows)
+    assert predicted in (0.0, 1.0, 2.0)
+    (probabilities,) = sqlite_ml.predict_proba(conn, "np", rows)
+    assert abs(sum(probabilities.values()) - 1) < 1e-9
+    array = numpy.array([[5.1, 3.5, 1.4, numpy.nan]])
+    assert len(sqlite_ml.predict(conn, "np", array)) == 1
+    assert (
+        sqlite_ml.deploy(conn, model_id=numpy.int64(report["model_id"]))["model_id"]
+        == (report["model_id"])
+    )
+
+
+def test_dataframes_in_and_out():
+    pandas = pytest.importorskip("pandas")
+    conn = sqlite_ml.connect(":memory:")
+    frame = pandas.DataFrame(
+        {
+            "size": [1.0, 2.0, None, 4.0, 5.0, 6.0, 7.0, 8.0] * 5,
+            "colour": ["red", "blue", "red", None, "blue", "red", "blue", "red"] * 5,
+            "kind": ["a", "b", "a", "b", "b", "a", "b", "a"] * 5,
+        }
+    )
+    report = sqlite_ml.train(conn, "frame", "classification", "random_forest", frame, "kind")
+    assert report["dataframe_table"].startswith("temp.sqml_dataframe_")
+    assert report["rows"]["training"] + report["rows"]["test"] == 40
+    assert {c["name"]: c["missing"] for c in report["columns"]} == {"size": 5, "colour": 5}
+    queries = pandas.DataFrame(
+        {"colour": ["red", "blue", float("nan")], "size": [1.0, float("nan"), 8.0]},
+        index=[10, 20, 30],
+    )
+    predicted = sqlite_ml.predict(conn, "frame", queries)
+    assert isinstance(predicted, pandas.Series) and list(predicted.index) == [10, 20, 30]
+    assert set(predicted) <= {"a", "b"}
+    probabilities = sqlite_ml.predict_proba(conn, "frame", queries)
+    assert list(probabilities.columns) == ["a", "b"] and list(probabilities.index) == [10, 20, 30]
+    assert ((probabilities.sum(axis=1) - 1).abs() < 1e-9).all()
+    assert list(probabilities.idxmax(axis=1)) == list(predicted)
+    # A second DataFrame gets a table of its own.
+    again = sqlite_ml.train(conn, "frame", "classification", "dummy", frame, "kind")
+    assert again["dataframe_table"] != report["dataframe_table"]

@@ -121,6 +121,8 @@ MIN_ARGS = {
     "sqml_train": 5,
     "sqml_predict": 2,
     "sqml_predict_batch": 2,
+    "sqml_predict_proba": 2,
+    "sqml_predict_proba_batch": 2,
     "sqml_model_info": 1,
     "sqml_deploy": 1,
 }
@@ -136,6 +138,10 @@ SIGNATURES = {
             0.25,
             0.5,
             '{"split_strategy": "stratified"}',
+            '{"hyperparams": {"n_neighbors": 3}, "seed": 3}',
+            '{"hyperparams": {"max_depth": 2, "min_samples_leaf": 4}}',
+            '{"hyperparams": {"loss": "log_loss", "alpha": 0.01}}',
+            '{"hyperparams": {"alpha": -1}}',
             '{"exclude": ["sepal width (cm)"], "test_size": 0.3}',
             '{"preprocess": {"sepal length (cm)": {"impute": "median", "scale": "robust"}}}',
             '{"features": ["petal width (cm)"]}',
@@ -156,6 +162,17 @@ SIGNATURES = {
         slot(0.2, 5.0),
     ],
     "sqml_predict_batch": [
+        slot("trained", "other", 1),
+        slot("[[5.1, 3.5, 1.4, 0.2]]", "[]", "[[1, 2]]", "[{}]", '[[null, "a", 1.4, 0.2]]'),
+    ],
+    "sqml_predict_proba": [
+        slot("trained", "other", "it's", 1, 2),
+        slot("[5.1, 3.5, 1.4, 0.2]", '{"petal width (cm)": 0.2}', 5.1, "[1]"),
+        slot(3.5, 1.4),
+        slot(1.4, 0.2),
+        slot(0.2, 5.0),
+    ],
+    "sqml_predict_proba_batch": [
         slot("trained", "other", 1),
         slot("[[5.1, 3.5, 1.4, 0.2]]", "[]", "[[1, 2]]", "[{}]", '[[null, "a", 1.4, 0.2]]'),
     ],

@@ -84,6 +84,20 @@ def test_the_real_tables_examples_are_real_output():
     assert run_examples(blocks) == blocks
 
 
+def test_the_hyperparameters_examples_are_real_output():
+    section = README.split("## Hyperparameters and search\n", 1)[1].split("\n## ", 1)[0]
+    blocks = example_blocks(section)
+    assert len(blocks) >= 2
+    assert run_examples(blocks) == blocks
+
+
+def test_the_probabilities_examples_are_real_output():
+    section = README.split("## Probabilities\n", 1)[1].split("\n## ", 1)[0]
+    blocks = example_blocks(section)
+    assert len(blocks) >= 2
+    assert run_examples(blocks) == blocks
+
+
 def test_the_deployments_examples_are_real_output():
     section = README.split("## Deployments\n", 1)[1].split("\n## ", 1)[0]
     blocks = example_blocks(section)
@@ -101,6 +115,34 @@ def test_the_algorithm_table_is_the_registry():
     table = [line for line in README.splitlines() if line.startswith("| `")]
     algorithm_rows = [line for line in table if line.count("|") == 5]
     assert algorithm_rows == rows
+
+
+def hyperparameter_rows(listing: list[dict]) -> list[str]:
+    """The README's hyperparameter table as the registry declares it: one row
+    per hyperparameter, an algorithm's two prediction types on one row where
+    they declare the same."""
+    merged: dict[tuple[str, str], list[str]] = {}
+    for a in listing:
+        key = (a["name"], json.dumps(a["hyperparams"]))
+        merged.setdefault(key, []).append(a["prediction_type"])
+    rows = []
+    for (name, params), types in merged.items():
+        for p in json.loads(params):
+            default = json.dumps(p["default"])
+            rows.append(
+                f"| `{name}` | {', '.join(types)} | `{p['name']}` | `{default}` "
+                f"| {p['allowed']} | {p['meaning']} |"
+            )
+    return rows
+
+
+def test_the_hyperparameter_table_is_the_registry():
+    conn = sqlite_ml.connect(":memory:")
+    (listing,) = conn.execute("SELECT sqml_debug('algorithms')").fetchone()
+    table = [line for line in README.splitlines() if line.startswith("| `")]
+    assert [line for line in table if line.count("|") == 7] == hyperparameter_rows(
+        json.loads(listing)
+    )
 
 
 def source_fences(text: str) -> list[int]:

@@ -22,6 +22,8 @@ PINNED = {
     ("sqml_train", 7),
     ("sqml_predict", -1),
     ("sqml_predict_batch", 2),
+    ("sqml_predict_proba", -1),
+    ("sqml_predict_proba_batch", 2),
     ("sqml_model_info", 1),
     ("sqml_deploy", 1),
     ("sqml_deploy", 2),

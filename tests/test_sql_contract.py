@@ -84,8 +84,10 @@ CATALOG_OBJECTS = [
     ("sqml_experiments", "table"),
     ("sqml_metrics", "table"),
     ("sqml_models", "table"),
+    ("sqml_models_overview", "view"),
     ("sqml_runs", "table"),
     ("sqml_runs_overview", "view"),
+    ("sqml_search_results", "table"),
 ]
 
 

@@ -41,11 +41,15 @@ __all__ = [
     "can_load_extension",
     "connect",
     "deploy",
+    "experiments",
     "load",
     "load_dataset",
     "loadable_path",
     "model_info",
+    "models",
     "predict",
+    "predict_proba",
+    "runs",
     "train",
 ]
 
@@ -235,24 +239,104 @@ def train(
     experiment: str,
     prediction_type: str,
     algorithm: str,
-    dataset: str,
+    dataset: Any,
     target: str,
     test_size: float = 0.25,
     split_strategy: str = "shuffle",
+    *,
+    hyperparams: dict[str, Any] | None = None,
+    search: Literal["grid", "random"] | None = None,
+    search_params: dict[str, list[Any]] | None = None,
+    search_args: dict[str, int] | None = None,
+    seed: int | None = None,
+    preprocess: dict[str, dict[str, Any]] | None = None,
+    features: list[str] | None = None,
+    exclude: list[str] | None = None,
+    automatic_deploy: bool | None = None,
     **options: Any,
 ) -> dict[str, Any]:
     """``sqml_train``: trains, stores and (when it scores best) deploys a model.
 
-    Further keyword arguments are options of ``sqml_train`` (``features``,
-    ``exclude``, ``preprocess``, ``automatic_deploy``), passed as its JSON
-    options object.
+    ``dataset`` names a table or view, or is a pandas DataFrame: it is then
+    written to a temporary table first, which the result names under
+    ``"dataframe_table"``. The keyword arguments are ``sqml_train``'s options
+    (see the README), passed as its JSON options object; those left as
+    ``None`` keep their defaults. Returns the result as a dict.
     """
-    settings = {"test_size": test_size, "split_strategy": split_strategy, **options}
+    written = None
+    if _is_dataframe(dataset):
+        written = _write_dataframe(conn, dataset)
+        dataset = written
+    named = {
+        "hyperparams": hyperparams,
+        "search": search,
+        "search_params": search_params,
+        "search_args": search_args,
+        "seed": seed,
+        "preprocess": preprocess,
+        "features": features,
+        "exclude": exclude,
+        "automatic_deploy": automatic_deploy,
+    }
+    settings = {
+        "test_size": test_size,
+        "split_strategy": split_strategy,
+        **{key: value for key, value in named.items() if value is not None},
+        **options,
+    }
     (result,) = conn.execute(
         "SELECT sqml_train(?, ?, ?, ?, ?, ?)",
-        (experiment, prediction_type, algorithm, dataset, target, json.dumps(settings)),
+        (experiment, prediction_type, algorithm, dataset, target, _json(settings)),
     ).fetchone()
-    return json.loads(result)
+    report = json.loads(result)
+    if written is not None:
+        report["dataframe_table"] = written
+    return report
+
+
+_frames = itertools.count(1)
+
+
+def _is_dataframe(value: Any) -> bool:
+    return type(value).__name__ == "DataFrame" and type(value).__module__.startswith("pandas")
+
+
+def _write_dataframe(conn: sqlite3.Connection, frame: Any) -> str:
+    """Writes a DataFrame to a new temporary table, NaN and None as NULL;
+    returns its name, schema-qualified."""
+    name = f"sqml_dataframe_{next(_frames)}"
+    while conn.execute("SELECT 1 FROM sqlite_temp_master WHERE name = ?", (name,)).fetchone():
+        name = f"sqml_dataframe_{next(_frames)}"
+    columns = [str(c) for c in frame.columns]
+    if len(set(columns)) != len(columns):
+        raise ValueError("the DataFrame's column names must be distinct")
+    quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+    conn.execute(f'CREATE TEMP TABLE "{name}" ({quoted})')
+    rows = ([_plain(v) for v in row] for row in frame.itertuples(index=False, name=None))
+    conn.executemany(f'INSERT INTO temp."{name}" VALUES ({", ".join("?" * len(columns))})', rows)
+    return f"temp.{name}"
+
+
+def _plain(value: Any) -> Any:
+    """A value as SQL and JSON take it: numpy scalars as Python numbers,
+    NaN (and pandas' NA) as None, containers element by element."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if type(value).__module__ == "numpy":
+        if getattr(value, "ndim", 0):
+            return [_plain(v) for v in value.tolist()]
+        value = value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    if type(value).__name__ in ("NAType", "NaTType"):
+        return None
+    return value
+
+
+def _json(value: Any) -> str:
+    return json.dumps(_plain(value))
 
 
 def deploy(
@@ -271,7 +355,7 @@ def deploy(
     if (experiment is None) == (model_id is None):
         raise ValueError("give either an experiment (and a strategy) or model_id")
     if model_id is not None:
-        (result,) = conn.execute("SELECT sqml_deploy(?)", (model_id,)).fetchone()
+        (result,) = conn.execute("SELECT sqml_deploy(?)", (_plain(model_id),)).fetchone()
     else:
         (result,) = conn.execute(
             "SELECT sqml_deploy(?, ?, ?)", (experiment, strategy, algorithm)
@@ -288,24 +372,177 @@ def model_info(conn: sqlite3.Connection, model: str | int) -> dict[str, Any]:
     return json.loads(result)
 
 
-def predict(conn: sqlite3.Connection, experiment: str, rows: Any) -> Any:
-    """``sqml_predict_batch``: predictions from the experiment's deployed model.
+def _rows_payload(rows: Any) -> tuple[str, str]:
+    """Feature rows as the batch functions take them, and what they came as:
+    "numpy", "pandas" or "list"."""
+    if _is_dataframe(rows):
+        records = [
+            dict(zip(map(str, rows.columns), r, strict=True))
+            for r in rows.itertuples(index=False, name=None)
+        ]
+        return _json(records), "pandas"
+    if type(rows).__module__ == "numpy" and getattr(rows, "ndim", None) == 2:
+        return _json(rows.tolist()), "numpy"
+    if isinstance(rows, Sequence) and not isinstance(rows, (str, bytes)):
+        payload = [dict(r) if isinstance(r, Mapping) else list(r) for r in rows]
+        return _json(payload), "list"
+    raise TypeError("rows must be a list of dicts or lists, a 2-D numpy array or a DataFrame")
+
+
+def predict(conn: sqlite3.Connection, experiment: str | int, rows: Any) -> Any:
+    """``sqml_predict_batch``: predictions from the experiment's deployed model
+    (or the model of that id).
 
     ``rows`` is a list of dicts (feature name to value) or of lists in training
-    column order, or a 2-D numpy array; a numpy array gives a numpy array back,
-    anything else a list.
+    column order, a 2-D numpy array, or a pandas DataFrame (columns matched by
+    name); NaN and None are missing values. A numpy array gives a numpy array
+    back, a DataFrame a Series on its index, anything else a list.
     """
-    as_array = type(rows).__module__ == "numpy" and getattr(rows, "ndim", None) == 2
-    if as_array:
-        payload = json.dumps(rows.tolist())
-    elif isinstance(rows, Sequence) and not isinstance(rows, (str, bytes)):
-        payload = json.dumps([dict(r) if isinstance(r, Mapping) else list(r) for r in rows])
-    else:
-        raise TypeError("rows must be a list of dicts or lists, or a 2-D numpy array")
-    (result,) = conn.execute("SELECT sqml_predict_batch(?, ?)", (experiment, payload)).fetchone()
+    payload, kind = _rows_payload(rows)
+    (result,) = conn.execute(
+        "SELECT sqml_predict_batch(?, ?)", (_plain(experiment), payload)
+    ).fetchone()
     predictions = json.loads(result)
-    if as_array:
+    if kind == "numpy":
         import numpy
 
         return numpy.asarray(predictions)
+    if kind == "pandas":
+        import pandas
+
+        return pandas.Series(predictions, index=rows.index, name="prediction")
     return predictions
+
+
+def predict_proba(conn: sqlite3.Connection, experiment: str | int, rows: Any) -> Any:
+    """``sqml_predict_proba_batch``: each row's probability of each class.
+
+    ``rows`` as for :func:`predict`. A list gives a list of dicts (class label
+    as text to probability); a DataFrame gives a DataFrame on its index, a
+    column per class; a 2-D numpy array gives ``(probabilities, labels)``: an
+    array of one column per class, and the labels in that order.
+    """
+    payload, kind = _rows_payload(rows)
+    (result,) = conn.execute(
+        "SELECT sqml_predict_proba_batch(?, ?)", (_plain(experiment), payload)
+    ).fetchone()
+    objects = json.loads(result)
+    if kind == "list":
+        return objects
+    if objects:
+        labels = list(objects[0])
+    else:
+        classes = model_info(conn, _plain(experiment)).get("classes", [])
+        labels = [c if isinstance(c, str) else json.dumps(c) for c in classes]
+    values = [list(o.values()) for o in objects]
+    if kind == "pandas":
+        import pandas
+
+        return pandas.DataFrame(values, index=rows.index, columns=labels, dtype=float)
+    import numpy
+
+    return numpy.asarray(values, dtype=float).reshape(-1, len(labels)), labels
+
+
+def _catalog_rows(conn: sqlite3.Connection, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
+    """Rows of a catalog query as dicts; none when the database has no catalog yet."""
+    (has_catalog,) = conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'sqml_experiments'"
+    ).fetchone()
+    if not has_catalog:
+        return []
+    cursor = conn.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _parsed(row: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """The row with its JSON columns parsed (a catalog older than them has none)."""
+    for key in keys:
+        value = row.get(key)
+        row[key] = json.loads(value) if isinstance(value, str) else value
+    return row
+
+
+def _metrics(conn: sqlite3.Connection, model_id: int) -> dict[str, float]:
+    return dict(
+        conn.execute(
+            "SELECT name, value FROM sqml_metrics WHERE model_id = ? ORDER BY id", (model_id,)
+        ).fetchall()
+    )
+
+
+def experiments(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Every experiment: its name, prediction type, run count and deployed model."""
+    return _catalog_rows(
+        conn,
+        """SELECT e.name AS name, e.prediction_type AS prediction_type,
+                  e.created_at AS created_at,
+                  (SELECT count(*) FROM sqml_runs r WHERE r.experiment_id = e.id) AS runs,
+                  (SELECT d.model_id FROM sqml_deployments d
+                    WHERE d.experiment_id = e.id AND d.active) AS deployed_model_id
+             FROM sqml_experiments e ORDER BY e.id""",
+    )
+
+
+def runs(conn: sqlite3.Connection, experiment: str | None = None) -> list[dict[str, Any]]:
+    """Every run (of ``experiment``, or of all), oldest first, with its model,
+    metrics, hyperparameters, seed and data fingerprint parsed."""
+    found = _catalog_rows(
+        conn,
+        """SELECT r.*, e.name AS experiment, m.id AS model_id
+             FROM sqml_runs r
+             JOIN sqml_experiments e ON e.id = r.experiment_id
+             LEFT JOIN sqml_models m ON m.run_id = r.id
+            WHERE ?1 IS NULL OR e.name = ?1
+            ORDER BY r.id""",
+        (experiment,),
+    )
+    for row in found:
+        row["run_id"] = row.pop("id")
+        del row["experiment_id"]
+        _parsed(row, "hyperparams", "fingerprint")
+        row["metrics"] = _metrics(conn, row["model_id"]) if row["model_id"] is not None else {}
+    return found
+
+
+def models(conn: sqlite3.Connection, experiment: str) -> list[dict[str, Any]]:
+    """The experiment's models, oldest first: id, run, algorithm,
+    hyperparameters, metrics, score and whether it is the deployed one."""
+    found = _catalog_rows(
+        conn,
+        """SELECT m.id AS model_id, r.id AS run_id, r.algorithm AS algorithm,
+                  m.library AS library, m.created_at AS created_at,
+                  EXISTS (SELECT 1 FROM sqml_deployments d
+                           WHERE d.model_id = m.id AND d.active) AS deployed
+             FROM sqml_models m
+             JOIN sqml_runs r ON r.id = m.run_id
+             JOIN sqml_experiments e ON e.id = r.experiment_id
+            WHERE e.name = ?
+            ORDER BY m.id""",
+        (experiment,),
+    )
+    hyperparams = {}
+    has_column = (
+        any(
+            name == "hyperparams"
+            for (name,) in conn.execute("SELECT name FROM pragma_table_info('sqml_runs')")
+        )
+        if found
+        else False
+    )
+    if has_column:
+        hyperparams = dict(
+            conn.execute(
+                "SELECT r.id, r.hyperparams FROM sqml_runs r JOIN sqml_experiments e "
+                "ON e.id = r.experiment_id WHERE e.name = ?",
+                (experiment,),
+            ).fetchall()
+        )
+    for row in found:
+        row["deployed"] = bool(row["deployed"])
+        row["hyperparams"] = hyperparams.get(row["run_id"])
+        _parsed(row, "hyperparams")
+        row["metrics"] = _metrics(conn, row["model_id"])
+        row["score"] = row["metrics"].get("score")
+    return found

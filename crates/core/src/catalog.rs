@@ -52,6 +52,20 @@ const SCHEMA: &[&str] = &[
         model_id INTEGER REFERENCES sqml_models(id),
         active BOOLEAN NOT NULL DEFAULT FALSE
     )",
+    // One row per candidate of a hyperparameter search, in the order tried.
+    "CREATE TABLE IF NOT EXISTS main.sqml_search_results (
+        id INTEGER PRIMARY KEY,
+        created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+        run_id INTEGER NOT NULL REFERENCES sqml_runs(id),
+        candidate INTEGER NOT NULL,
+        params TEXT NOT NULL,
+        hyperparams TEXT NOT NULL,
+        mean_score REAL NOT NULL,
+        std_score REAL NOT NULL,
+        fold_scores TEXT NOT NULL,
+        rank INTEGER NOT NULL
+    )",
+    "CREATE INDEX IF NOT EXISTS main.sqml_search_results_run ON sqml_search_results(run_id)",
     // The catalog's lookups (the active model, a run's score in the
     // overview) follow these references; without indexes they scan.
     "CREATE INDEX IF NOT EXISTS main.sqml_deployments_active
@@ -75,6 +89,17 @@ const SCHEMA: &[&str] = &[
     JOIN sqml_experiments ON sqml_experiments.id = sqml_runs.experiment_id",
 ];
 
+/// Columns this project added to sqlite-ml 0.1.2's tables; rows written
+/// before they were added hold NULL there.
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    ("sqml_deployments", "strategy", "TEXT"),
+    // The effective hyperparameters, as a JSON object.
+    ("sqml_runs", "hyperparams", "TEXT"),
+    ("sqml_runs", "seed", "INTEGER"),
+    // {"rows": ..., "hash": ...} of the data read.
+    ("sqml_runs", "fingerprint", "TEXT"),
+];
+
 /// Creates the catalog where it is missing, and brings one made by
 /// sqlite-ml 0.1.2 or an earlier version of this project up to date: new
 /// columns are added, existing rows keep their values.
@@ -82,16 +107,19 @@ pub fn ensure(db: &mut dyn Db) -> Result<(), Error> {
     for statement in SCHEMA {
         db.execute(statement, &[])?;
     }
-    let strategy = query_optional(
-        db,
-        "SELECT 1 FROM pragma_table_info('sqml_deployments', 'main') WHERE name = 'strategy'",
-        &[],
-    )?;
-    if strategy.is_none() {
-        db.execute(
-            "ALTER TABLE main.sqml_deployments ADD COLUMN strategy TEXT",
-            &[],
+    for (table, column, kind) in ADDED_COLUMNS {
+        let present = query_optional(
+            db,
+            "SELECT 1 FROM pragma_table_info(?1, 'main') WHERE name = ?2",
+            &[(*table).into(), (*column).into()],
         )?;
+        if present.is_none() {
+            // Names from the list above, never from the user.
+            db.execute(
+                &format!("ALTER TABLE main.{table} ADD COLUMN {column} {kind}"),
+                &[],
+            )?;
+        }
     }
     // At most one active deployment per experiment, kept by the catalog
     // itself. A catalog edited by hand into two keeps the newest, which is
@@ -124,16 +152,38 @@ pub fn ensure(db: &mut dyn Db) -> Result<(), Error> {
         WHERE d.active",
         &[],
     )?;
+    db.execute(
+        "CREATE VIEW IF NOT EXISTS main.sqml_models_overview AS
+        SELECT
+            m.id AS model_id,
+            e.name AS experiment,
+            r.id AS run_id,
+            r.algorithm AS algorithm,
+            r.hyperparams AS hyperparams,
+            (SELECT value FROM sqml_metrics s
+              WHERE s.model_id = m.id AND s.name = 'score' ORDER BY s.id LIMIT 1) AS score,
+            EXISTS (SELECT 1 FROM sqml_deployments d
+                     WHERE d.model_id = m.id AND d.active) AS deployed,
+            r.dataset AS dataset,
+            r.seed AS seed,
+            r.fingerprint AS fingerprint,
+            m.created_at AS created_at
+        FROM sqml_models m
+        JOIN sqml_runs r ON r.id = m.run_id
+        JOIN sqml_experiments e ON e.id = r.experiment_id",
+        &[],
+    )?;
     Ok(())
 }
 
 /// The catalog's tables; a database may hold them or none of them.
-const TABLES: [&str; 5] = [
+const TABLES: [&str; 6] = [
     "sqml_experiments",
     "sqml_runs",
     "sqml_models",
     "sqml_metrics",
     "sqml_deployments",
+    "sqml_search_results",
 ];
 
 /// True when the database has a catalog, false when it has none yet, and an
@@ -145,7 +195,7 @@ pub fn exists(db: &mut dyn Db) -> Result<bool, Error> {
     let mut foreign: Option<(String, String)> = None;
     db.query(
         "SELECT +name, +type, sql LIKE 'CREATE VIRTUAL%' FROM main.sqlite_master
-          WHERE lower(name) IN (?1, ?2, ?3, ?4, ?5)",
+          WHERE lower(name) IN (?1, ?2, ?3, ?4, ?5, ?6)",
         &TABLES.map(Value::from),
         &mut |row| {
             match row {
@@ -216,6 +266,22 @@ pub struct NewRun<'a> {
     /// automatically only by one that takes the same.
     pub inputs: &'a [String],
     pub automatic_deploy: bool,
+    /// JSON texts: the effective hyperparameters, the data's fingerprint.
+    pub hyperparams: String,
+    pub seed: u64,
+    pub fingerprint: String,
+    /// A search's candidates, in the order tried.
+    pub candidates: Vec<Candidate>,
+}
+
+/// One candidate of a search, its JSON columns as text.
+pub struct Candidate {
+    pub params: String,
+    pub hyperparams: String,
+    pub mean_score: f64,
+    pub std_score: f64,
+    pub fold_scores: String,
+    pub rank: i64,
 }
 
 pub struct Recorded {
@@ -255,8 +321,10 @@ pub fn record<T>(
             }
         };
         db.execute(
-            "INSERT INTO main.sqml_runs (status, algorithm, dataset, target, test_size, split_strategy, experiment_id)
-             VALUES ('success', ?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO main.sqml_runs (status, algorithm, dataset, target, test_size,
+                                         split_strategy, experiment_id, hyperparams, seed,
+                                         fingerprint)
+             VALUES ('success', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             &[
                 run.algorithm.into(),
                 run.dataset.into(),
@@ -264,9 +332,29 @@ pub fn record<T>(
                 run.test_size.into(),
                 run.split_strategy.into(),
                 experiment_id.into(),
+                run.hyperparams.into(),
+                (run.seed as i64).into(),
+                run.fingerprint.into(),
             ],
         )?;
         let run_id = db.last_insert_rowid()?;
+        for (i, c) in run.candidates.iter().enumerate() {
+            db.execute(
+                "INSERT INTO main.sqml_search_results (run_id, candidate, params, hyperparams,
+                                                       mean_score, std_score, fold_scores, rank)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                &[
+                    run_id.into(),
+                    (i as i64 + 1).into(),
+                    c.params.as_str().into(),
+                    c.hyperparams.as_str().into(),
+                    c.mean_score.into(),
+                    c.std_score.into(),
+                    c.fold_scores.as_str().into(),
+                    c.rank.into(),
+                ],
+            )?;
+        }
         db.execute(
             "INSERT INTO main.sqml_models (run_id, library, data) VALUES (?1, ?2, ?3)",
             &[run_id.into(), run.library.into(), Value::Blob(run.blob)],

@@ -29,7 +29,7 @@ use crate::functions::fuzz_access::{fast_row, thorough_row};
 use crate::ml::algorithms::{AlgorithmSpec, ALGORITHMS};
 use crate::ml::model::Model;
 use crate::ml::options::TrainOptions;
-use crate::ml::training::{bundled, fit, TrainingData};
+use crate::ml::training::{bundled, fit, Fitting, TrainingData};
 use crate::ml::Task;
 
 fn iterations() -> usize {
@@ -121,11 +121,13 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
         .map(|spec| {
             let path = dir.join(seed_name(spec));
             let blob = std::fs::read(&path).unwrap_or_else(|_| {
+                let options = TrainOptions::default();
                 let model = fit(
                     spec,
+                    Fitting::of(spec, &options).unwrap(),
                     small_data(spec.task),
                     "target",
-                    &TrainOptions::default(),
+                    &options,
                 )
                 .unwrap()
                 .model;
@@ -146,7 +148,8 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
                             r#"{{"preprocess": {{"size": {{"encode": "{size}"}}}}}}"#
                         ))
                         .unwrap();
-                        let model = fit(spec, categorical_data(task), "target", &options)
+                        let fitting = Fitting::of(spec, &options).unwrap();
+                        let model = fit(spec, fitting, categorical_data(task), "target", &options)
                             .unwrap()
                             .model;
                         let blob = model.to_blob().unwrap();
@@ -252,7 +255,17 @@ fn the_corpus_loads_and_predicts() {
     for (name, blob) in seeds() {
         let model = Model::from_blob(&blob).unwrap_or_else(|e| panic!("{name}: {e}"));
         let probe = Array2::from_elem((3, model.n_features()), 0.5);
-        assert_eq!(model.predict(probe).unwrap().len(), 3, "{name}");
+        let predicted = model.predict(probe.clone()).unwrap();
+        assert_eq!(predicted.len(), 3, "{name}");
+        // A classifier with probabilities: rows summing to 1 whose largest
+        // is the predicted class.
+        if let (Some(classes), Ok(p)) = (&model.header.classes, model.probabilities(probe)) {
+            for (row, label) in p.rows().into_iter().zip(&predicted) {
+                assert!((row.sum() - 1.0).abs() < 1e-9, "{name}");
+                let best = crate::ml::algorithms::argmax(row.as_slice().unwrap());
+                assert_eq!(&classes.labels[best].to_value(), label, "{name}");
+            }
+        }
     }
 }
 
@@ -285,7 +298,8 @@ fn mutated_blobs_are_refused_or_predict_without_panicking() {
             }
             Ok(model) => {
                 let probe = Array2::from_elem((2, model.n_features()), 1.5);
-                let _ = model.predict(probe);
+                let _ = model.predict(probe.clone());
+                let _ = model.probabilities(probe);
                 true
             }
         }));

@@ -4,7 +4,8 @@ use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::functions::{
-    debug, deploy, load_dataset, model_info, predict, predict_batch, train, version,
+    debug, deploy, load_dataset, model_info, predict, predict_batch, predict_proba,
+    predict_proba_batch, train, version,
 };
 use crate::{Arg, Db, Error, Value};
 
@@ -94,6 +95,19 @@ pub static FUNCTIONS: &[FunctionSpec] = &[
         arities: &[2],
         flags: Flags::VOLATILE,
         run: predict_batch::run,
+    },
+    // As sqml_predict: (model, json) or (model, number, number, ...).
+    FunctionSpec {
+        name: "sqml_predict_proba",
+        arities: &[-1],
+        flags: Flags::VOLATILE,
+        run: predict_proba::run,
+    },
+    FunctionSpec {
+        name: "sqml_predict_proba_batch",
+        arities: &[2],
+        flags: Flags::VOLATILE,
+        run: predict_proba_batch::run,
     },
 ];
 

@@ -6,6 +6,7 @@
 use serde_json::json;
 
 use crate::ml::algorithms::ALGORITHMS;
+use crate::ml::hyperparams::describe as describe_param;
 use crate::{Arg, Db, Error, Value, FUNCTIONS};
 
 const COMMANDS: &str = "'algorithms', 'panic'";
@@ -31,6 +32,7 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
                         "prediction_type": a.task.name(),
                         "library": a.library,
                         "estimator": a.estimator,
+                        "hyperparams": a.params.iter().map(describe_param).collect::<Vec<_>>(),
                     })
                 })
                 .collect();

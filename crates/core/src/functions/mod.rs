@@ -10,6 +10,8 @@ mod model_cache;
 pub mod model_info;
 pub mod predict;
 pub mod predict_batch;
+pub mod predict_proba;
+pub mod predict_proba_batch;
 pub mod train;
 pub mod version;
 

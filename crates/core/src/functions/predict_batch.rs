@@ -1,6 +1,8 @@
 //! `sqml_predict_batch(experiment, rows)`: `rows` is a JSON array of feature
 //! objects or arrays; returns a JSON array of predictions in the same order.
 
+use std::sync::Arc;
+
 use ndarray::Array2;
 use serde_json::Value as Json;
 
@@ -10,6 +12,14 @@ use crate::ml::Model;
 use crate::{Arg, Db, Error, Value};
 
 pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
+    let (model, values) = read_rows(db, args)?;
+    let width = model.n_features();
+    predictions_json(&model, values, width)
+}
+
+/// The model argument 1 asks for, and the feature rows argument 2 gives,
+/// one after the other.
+pub fn read_rows(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<(Arc<Model>, Vec<f64>), Error> {
     let wanted = Wanted::of(args)?;
     let json = match args.get(1) {
         Some(Arg::Text(json)) => *json,
@@ -26,10 +36,9 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
         }
     };
     let model = model_cache::active(db, wanted)?;
-    let width = model.n_features();
     let mut values = Vec::new();
     if fast_json::rows(&model, json, &mut values) {
-        return predictions_json(&model, values, width);
+        return Ok((model, values));
     }
     let parsed: Json = serde_json::from_str(json)
         .map_err(|e| Error::InvalidArgument(format!("rows are not valid JSON ({e})")))?;
@@ -44,7 +53,7 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
             .map_err(|e| Error::InvalidArgument(format!("row {}: {e}", i + 1)))?;
         values.extend(parsed);
     }
-    predictions_json(&model, values, width)
+    Ok((model, values))
 }
 
 fn predictions_json(model: &Model, values: Vec<f64>, width: usize) -> Result<Value, Error> {

@@ -5,10 +5,11 @@
 use serde_json::json;
 
 use super::args::{optional_text, text};
-use crate::catalog::{self, NewRun};
+use crate::catalog::{self, Candidate, NewRun};
 use crate::ml::algorithms;
 use crate::ml::options::TrainOptions;
 use crate::ml::split::SplitStrategy;
+use crate::ml::training::Fitting;
 use crate::ml::{training, Task};
 use crate::sql::{check_result_fits, find_relation};
 use crate::{Arg, Db, Error, Value};
@@ -26,6 +27,7 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
     let dataset = text(args, 3, "dataset")?;
     let target = text(args, 4, "target")?;
     let options = options(args)?;
+    let fitting = Fitting::of(algorithm, &options)?;
 
     let relation = find_relation(db, dataset)?
         .ok_or_else(|| Error::InvalidArgument(format!("unknown table or view '{dataset}'")))?;
@@ -50,12 +52,14 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
 
     let data = training::read(db, &relation, target, task, &options)?;
     // The fit touches neither the connection nor the host: their locks go.
-    let mut data = Some(data);
+    let mut data = Some((data, fitting));
     let mut fitted = Err(Error::Estimator("the fit did not run".into()));
     db.unlocked(&mut || {
-        if let Some(data) = data.take() {
-            fitted = crate::threads::install(|| training::fit(algorithm, data, target, &options))
-                .and_then(|fit| fit);
+        if let Some((data, fitting)) = data.take() {
+            fitted = crate::threads::install(|| {
+                training::fit(algorithm, fitting, data, target, &options)
+            })
+            .and_then(|fit| fit);
         }
     });
     let outcome = fitted?;
@@ -66,6 +70,26 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
     let description = super::model_info::preprocessing(&outcome.model.header);
     let inputs = outcome.model.header.inputs.clone();
     let metrics = outcome.metrics;
+    let fingerprint = outcome.fingerprint.to_json();
+    let hyperparams = outcome.settings.to_json();
+    let (search, candidates) = match (&options.search, &outcome.search) {
+        (Some(search), Some(scored)) => {
+            let best = crate::ml::search::best(scored);
+            let rows = scored
+                .iter()
+                .map(|s| Candidate {
+                    params: crate::ml::search::searched(search, &s.settings).to_string(),
+                    hyperparams: s.settings.to_json().to_string(),
+                    mean_score: s.mean,
+                    std_score: s.std,
+                    fold_scores: json!(s.fold_scores).to_string(),
+                    rank: s.rank as i64,
+                })
+                .collect();
+            (crate::ml::search::summary(search, scored, best), rows)
+        }
+        _ => (serde_json::Value::Null, Vec::new()),
+    };
     drop(outcome.model);
     crate::memory::release_free_pages();
     let report = |db: &mut dyn Db, recorded: &catalog::Recorded| {
@@ -84,6 +108,10 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
             "run_id": recorded.run_id,
             "model_id": recorded.model_id,
             "library": algorithm.library,
+            "hyperparams": hyperparams,
+            "seed": options.seed,
+            "fingerprint": fingerprint,
+            "search": search,
             "metrics": metrics,
             "columns": description["columns"],
             "left_out": description["left_out"],
@@ -108,6 +136,10 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
             metrics: &metrics,
             inputs: &inputs,
             automatic_deploy: options.automatic_deploy,
+            hyperparams: hyperparams.to_string(),
+            seed: options.seed,
+            fingerprint: fingerprint.to_string(),
+            candidates,
         },
         report,
     )

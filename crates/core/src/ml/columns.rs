@@ -9,6 +9,7 @@
 
 use rustc_hash::FxHashMap;
 
+use super::fingerprint::Fingerprint;
 use super::labels::Label;
 use super::Task;
 use crate::{Arg, Error};
@@ -253,6 +254,8 @@ pub struct Table {
     pub target: TargetColumn,
     /// Rows left out because their target is NULL.
     pub null_target: usize,
+    /// Of every row read, the NULL targets' too.
+    pub fingerprint: Fingerprint,
 }
 
 impl Table {
@@ -269,6 +272,7 @@ impl Table {
                 Task::Classification => TargetColumn::Labels(Vec::with_capacity(rows)),
             },
             null_target: 0,
+            fingerprint: Fingerprint::default(),
         }
     }
 
@@ -280,6 +284,7 @@ impl Table {
         target_name: &str,
         row: usize,
     ) -> Result<(), Error> {
+        self.fingerprint.add_row(features, target);
         for (column, arg) in self.columns.iter_mut().zip(features) {
             column.count(arg, row == 1);
         }

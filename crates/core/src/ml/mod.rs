@@ -2,6 +2,8 @@
 
 pub mod algorithms;
 pub mod columns;
+pub mod fingerprint;
+pub mod hyperparams;
 pub mod labels;
 pub mod matrix;
 pub mod metrics;
@@ -11,6 +13,7 @@ pub mod plan;
 pub mod preprocess;
 pub mod scaler;
 pub mod scaling;
+pub mod search;
 pub mod split;
 pub mod target_encoding;
 pub mod task;

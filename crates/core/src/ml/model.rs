@@ -383,6 +383,47 @@ impl Model {
 }
 
 impl Model {
+    /// Each row's probability of each class, in the order of the model's
+    /// class labels. An error for a regression and for an estimator that
+    /// has no probabilities.
+    pub fn probabilities(&self, cells: Array2<f64>) -> Result<Array2<f64>, Error> {
+        let algorithm = &self.header.algorithm;
+        let Some(classes) = &self.header.classes else {
+            return Err(Error::InvalidArgument(format!(
+                "the model is a regression ({algorithm}): it predicts values, not classes, so \
+                 it has no probabilities; use sqml_predict"
+            )));
+        };
+        if cells.ncols() != self.n_features() {
+            return Err(Error::InvalidArgument(format!(
+                "the model takes {} features, got {}",
+                self.n_features(),
+                cells.ncols()
+            )));
+        }
+        let k = classes.len();
+        let x = self.encode(&cells);
+        let found = match x.nrows() {
+            1 => guarded(|| self.estimator.probabilities(x.view(), k))?,
+            _ => {
+                crate::threads::install(|| guarded(|| self.estimator.probabilities(x.view(), k)))??
+            }
+        };
+        let probabilities = found.ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "{algorithm} has no probabilities (it gives a class, not a likelihood); train \
+                 logistic_regression, random_forest, gradient_boosting, knn, mlp, or sgd with \
+                 the hyperparameter loss 'log_loss', for them; or use sqml_predict"
+            ))
+        })?;
+        if probabilities.dim() != (x.nrows(), k) || probabilities.iter().any(|p| !p.is_finite()) {
+            return Err(Error::Model(format!(
+                "{algorithm} returned probabilities of the wrong shape or not finite"
+            )));
+        }
+        Ok(probabilities)
+    }
+
     /// The estimator's input: each row's cells encoded and scaled, the
     /// active slots only.
     fn encode(&self, cells: &Array2<f64>) -> Array2<f64> {

@@ -3,12 +3,13 @@
 
 use serde_json::{Map, Value as Json};
 
-use super::split::SplitStrategy;
+use super::split::{SplitStrategy, DEFAULT_SEED};
 use crate::json::json_type;
 use crate::Error;
 
 /// The keys the options object may hold, as error messages list them.
-pub const KEYS: &str = "test_size, split_strategy, features, exclude, preprocess, automatic_deploy";
+pub const KEYS: &str = "test_size, split_strategy, features, exclude, preprocess, \
+                        automatic_deploy, hyperparams, seed, search, search_params, search_args";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrainOptions {
@@ -22,7 +23,46 @@ pub struct TrainOptions {
     pub preprocess: Vec<(String, ColumnOptions)>,
     /// False: the model is recorded, never deployed by the training itself.
     pub automatic_deploy: bool,
+    /// The algorithm's settings as given; checked against its declaration
+    /// (`hyperparams.rs`) once the algorithm is known.
+    pub hyperparams: Map<String, Json>,
+    /// Of the split and of every random choice of the fit.
+    pub seed: u64,
+    /// A hyperparameter search instead of one fit.
+    pub search: Option<SearchOptions>,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchKind {
+    Grid,
+    Random,
+}
+
+impl SearchKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            SearchKind::Grid => "grid",
+            SearchKind::Random => "random",
+        }
+    }
+}
+
+/// `search`, `search_params` and `search_args`, read together.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchOptions {
+    pub kind: SearchKind,
+    /// Each searched hyperparameter and its values, in the order given.
+    pub params: Vec<(String, Vec<Json>)>,
+    pub cv: usize,
+    /// Candidates a random search draws from the grid.
+    pub n_iter: usize,
+}
+
+/// scikit-learn's defaults: 5 folds, 10 random candidates.
+const DEFAULT_CV: usize = 5;
+const DEFAULT_N_ITER: usize = 10;
+const MAX_CV: i64 = 20;
+const MAX_N_ITER: i64 = 500;
 
 impl Default for TrainOptions {
     fn default() -> Self {
@@ -33,6 +73,9 @@ impl Default for TrainOptions {
             exclude: Vec::new(),
             preprocess: Vec::new(),
             automatic_deploy: true,
+            hyperparams: Map::new(),
+            seed: DEFAULT_SEED,
+            search: None,
         }
     }
 }
@@ -121,6 +164,7 @@ impl TrainOptions {
             )));
         };
         let mut options = TrainOptions::default();
+        let mut search = (None, None, None);
         for (key, value) in &object {
             match key.as_str() {
                 "test_size" => {
@@ -140,6 +184,22 @@ impl TrainOptions {
                         .as_bool()
                         .ok_or_else(|| wrong(key, "true or false", value))?
                 }
+                "hyperparams" => {
+                    options.hyperparams = value
+                        .as_object()
+                        .ok_or_else(|| {
+                            wrong(key, "an object of hyperparameter names to values", value)
+                        })?
+                        .clone()
+                }
+                "seed" => {
+                    options.seed = value.as_i64().filter(|s| *s >= 0).ok_or_else(|| {
+                        wrong(key, "an integer from 0 to 9223372036854775807", value)
+                    })? as u64
+                }
+                "search" => search.0 = Some(value),
+                "search_params" => search.1 = Some(value),
+                "search_args" => search.2 = Some(value),
                 other => {
                     return Err(Error::InvalidArgument(format!(
                         "unknown option '{other}'; known options: {KEYS}"
@@ -147,6 +207,7 @@ impl TrainOptions {
                 }
             }
         }
+        options.search = search_options(search)?;
         options.check()?;
         Ok(options)
     }
@@ -197,10 +258,104 @@ impl TrainOptions {
 }
 
 fn wrong(key: &str, expected: &str, value: &Json) -> Error {
-    Error::InvalidArgument(format!(
-        "option '{key}' must be {expected}, not {}",
-        json_type(value)
-    ))
+    let shown = match value {
+        Json::Number(n) => n.to_string(),
+        other => json_type(other).to_string(),
+    };
+    Error::InvalidArgument(format!("option '{key}' must be {expected}, not {shown}"))
+}
+
+fn search_options(
+    (kind, params, args): (Option<&Json>, Option<&Json>, Option<&Json>),
+) -> Result<Option<SearchOptions>, Error> {
+    let Some(kind) = kind else {
+        if params.is_some() || args.is_some() {
+            return Err(Error::InvalidArgument(
+                "'search_params' and 'search_args' go with 'search': \"grid\" or \"random\"".into(),
+            ));
+        }
+        return Ok(None);
+    };
+    let kind = match kind.as_str() {
+        Some("grid") => SearchKind::Grid,
+        Some("random") => SearchKind::Random,
+        _ => return Err(wrong("search", "\"grid\" or \"random\"", kind)),
+    };
+    let expected = "an object of hyperparameter names to non-empty lists of values";
+    let Some(Json::Object(given)) = params else {
+        return Err(Error::InvalidArgument(format!(
+            "option 'search' needs 'search_params', {expected}, e.g. {{\"max_depth\": [4, 8]}}"
+        )));
+    };
+    if given.is_empty() {
+        return Err(Error::InvalidArgument(format!(
+            "option 'search_params' is empty; give {expected}"
+        )));
+    }
+    let params = given
+        .iter()
+        .map(|(name, values)| match values {
+            Json::Array(values) if !values.is_empty() => Ok((name.clone(), values.clone())),
+            Json::Array(_) => Err(Error::InvalidArgument(format!(
+                "search_params '{name}' is an empty list; give at least one value"
+            ))),
+            other => Err(Error::InvalidArgument(format!(
+                "search_params '{name}' must be a list of values, not {}",
+                json_type(other)
+            ))),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut search = SearchOptions {
+        kind,
+        params,
+        cv: DEFAULT_CV,
+        n_iter: DEFAULT_N_ITER,
+    };
+    match args {
+        None => {}
+        Some(Json::Object(args)) => {
+            for (key, value) in args {
+                let bounded = |min: i64, max: i64| {
+                    value
+                        .as_i64()
+                        .filter(|v| (min..=max).contains(v))
+                        .map(|v| v as usize)
+                        .ok_or_else(|| {
+                            Error::InvalidArgument(format!(
+                                "search_args '{key}' must be an integer from {min} to {max}, \
+                                 not {value}"
+                            ))
+                        })
+                };
+                match key.as_str() {
+                    "cv" => search.cv = bounded(2, MAX_CV)?,
+                    "n_iter" if kind == SearchKind::Random => {
+                        search.n_iter = bounded(1, MAX_N_ITER)?
+                    }
+                    "n_iter" => {
+                        return Err(Error::InvalidArgument(
+                            "search_args n_iter is for a random search; a grid search tries \
+                             every combination"
+                                .into(),
+                        ))
+                    }
+                    other => {
+                        return Err(Error::InvalidArgument(format!(
+                            "unknown search_args key '{other}'; known: cv, n_iter"
+                        )))
+                    }
+                }
+            }
+        }
+        Some(other) => {
+            return Err(wrong(
+                "search_args",
+                "an object such as {\"cv\": 5, \"n_iter\": 10}",
+                other,
+            ))
+        }
+    }
+    Ok(Some(search))
 }
 
 fn names(key: &str, value: &Json) -> Result<Vec<String>, Error> {

@@ -6,7 +6,7 @@ use super::algorithms::{AlgorithmSpec, ALGORITHMS};
 use super::columns::Values;
 use super::model::Model;
 use super::options::TrainOptions;
-use super::training::{bundled, fit, TrainingData};
+use super::training::{bundled, fit, Fitting, TrainingData};
 use super::Task;
 use crate::Value;
 
@@ -29,8 +29,15 @@ fn trained(spec: &AlgorithmSpec) -> (Model, Array2<f64>) {
             _ => panic!("the bundled datasets are numeric"),
         }
     });
-    let outcome = fit(spec, data, "target", &TrainOptions::default())
-        .unwrap_or_else(|e| panic!("{} ({:?}) failed to fit: {e}", spec.name, spec.task));
+    let options = TrainOptions::default();
+    let outcome = fit(
+        spec,
+        Fitting::of(spec, &options).unwrap(),
+        data,
+        "target",
+        &options,
+    )
+    .unwrap_or_else(|e| panic!("{} ({:?}) failed to fit: {e}", spec.name, spec.task));
     (outcome.model, probe)
 }
 

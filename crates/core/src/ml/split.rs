@@ -6,8 +6,10 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::Error;
 
-/// The seed of the shuffle split: the same table gives the same split.
-pub const SEED: u64 = 42;
+/// The seed of every random choice (the shuffle split, bootstrap samples,
+/// initial weights) when the options give none: the same table and options
+/// give the same split and the same model.
+pub const DEFAULT_SEED: u64 = 42;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SplitStrategy {
@@ -52,6 +54,7 @@ pub fn split(
     test_size: f64,
     strategy: SplitStrategy,
     classes: Option<&[usize]>,
+    seed: u64,
 ) -> Result<(Vec<usize>, Vec<usize>), Error> {
     let n_test = (test_size * rows as f64).ceil() as usize;
     if n_test == 0 || n_test >= rows {
@@ -69,11 +72,11 @@ pub fn split(
                     .into(),
             )
         })?;
-        return Ok(stratified(classes, n_test));
+        return Ok(stratified(classes, n_test, seed));
     }
     let mut order: Vec<usize> = (0..rows).collect();
     if strategy == SplitStrategy::Shuffle {
-        order.shuffle(&mut ChaCha8Rng::seed_from_u64(SEED));
+        order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
     }
     let test = order.split_off(rows - n_test);
     Ok((order, test))
@@ -82,8 +85,8 @@ pub fn split(
 /// Each class's rows shuffled, and `n_test` test rows shared among the
 /// classes in proportion to their sizes (largest remainders first), then
 /// both parts shuffled so that no class comes in a block.
-fn stratified(classes: &[usize], n_test: usize) -> (Vec<usize>, Vec<usize>) {
-    let mut rng = ChaCha8Rng::seed_from_u64(SEED);
+fn stratified(classes: &[usize], n_test: usize, seed: u64) -> (Vec<usize>, Vec<usize>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let n_classes = classes.iter().max().map_or(0, |&c| c + 1);
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); n_classes];
     for (row, &class) in classes.iter().enumerate() {
@@ -128,10 +131,12 @@ mod test {
 
     #[test]
     fn shuffle_is_reproducible_and_sizes_follow_scikit_learn() {
-        let (train, test) = split(150, 0.25, SplitStrategy::Shuffle, None).unwrap();
+        let (train, test) = split(150, 0.25, SplitStrategy::Shuffle, None, DEFAULT_SEED).unwrap();
         assert_eq!((train.len(), test.len()), (112, 38));
         assert_eq!(
-            split(150, 0.25, SplitStrategy::Shuffle, None).unwrap().1,
+            split(150, 0.25, SplitStrategy::Shuffle, None, DEFAULT_SEED)
+                .unwrap()
+                .1,
             test
         );
         let mut all: Vec<usize> = train.iter().chain(&test).copied().collect();
@@ -141,7 +146,7 @@ mod test {
 
     #[test]
     fn last_takes_the_tail_in_order() {
-        let (train, test) = split(10, 0.3, SplitStrategy::Last, None).unwrap();
+        let (train, test) = split(10, 0.3, SplitStrategy::Last, None, DEFAULT_SEED).unwrap();
         assert_eq!(train, (0..7).collect::<Vec<_>>());
         assert_eq!(test, vec![7, 8, 9]);
     }
@@ -149,16 +154,23 @@ mod test {
     #[test]
     fn stratified_keeps_each_class_in_proportion() {
         let classes: Vec<usize> = (0..100).map(|i| usize::from(i % 10 == 0)).collect();
-        let (train, test) = split(100, 0.25, SplitStrategy::Stratified, Some(&classes)).unwrap();
+        let (train, test) = split(
+            100,
+            0.25,
+            SplitStrategy::Stratified,
+            Some(&classes),
+            DEFAULT_SEED,
+        )
+        .unwrap();
         assert_eq!((train.len(), test.len()), (75, 25));
         let ones = |rows: &[usize]| rows.iter().filter(|&&r| classes[r] == 1).count();
         assert_eq!((ones(&train), ones(&test)), (8, 2));
-        assert!(split(100, 0.25, SplitStrategy::Stratified, None).is_err());
+        assert!(split(100, 0.25, SplitStrategy::Stratified, None, DEFAULT_SEED).is_err());
     }
 
     #[test]
     fn a_split_that_empties_a_side_is_refused() {
-        assert!(split(1, 0.5, SplitStrategy::Shuffle, None).is_err());
-        assert!(split(3, 0.99, SplitStrategy::Shuffle, None).is_err());
+        assert!(split(1, 0.5, SplitStrategy::Shuffle, None, DEFAULT_SEED).is_err());
+        assert!(split(3, 0.99, SplitStrategy::Shuffle, None, DEFAULT_SEED).is_err());
     }
 }

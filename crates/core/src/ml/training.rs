@@ -2,14 +2,19 @@
 //! the next: read the columns as they are, split, preprocess (fitted on
 //! the training rows), fit, score.
 
+use ndarray::ArrayView2;
+
 use super::algorithms::{is_class, AlgorithmSpec, Target};
 use super::columns::{Table, TargetColumn};
+use super::fingerprint::Fingerprint;
+use super::hyperparams::Settings;
 use super::labels::Classes;
 use super::metrics::{self, Metrics};
 use super::model::{Header, Model, Rows};
-use super::options::TrainOptions;
+use super::options::{SearchOptions, TrainOptions};
 use super::plan::LeftOut;
 use super::preprocess::{self, Prepared};
+use super::search::{cross_validate, Labels, Scored};
 use super::split::split;
 use super::target_encoding::TrainTarget;
 use super::Task;
@@ -193,11 +198,57 @@ pub const MAX_CLASSES: usize = 1000;
 pub struct Outcome {
     pub model: Model,
     pub metrics: Metrics,
+    pub fingerprint: Fingerprint,
+    /// The model's hyperparameters (a search's best candidate's).
+    pub settings: Settings,
+    /// Every candidate of a search, scored.
+    pub search: Option<Vec<Scored>>,
+}
+
+/// What the fit stage does: one fit, or a search that ends in one.
+pub enum Fitting {
+    One(Settings),
+    Search {
+        candidates: Vec<Settings>,
+        search: SearchOptions,
+    },
+}
+
+impl Fitting {
+    /// From the options, every candidate checked before a row is read.
+    pub fn of(spec: &AlgorithmSpec, options: &TrainOptions) -> Result<Fitting, Error> {
+        Ok(match &options.search {
+            None => Fitting::One(spec.settings(options)?),
+            Some(search) => Fitting::Search {
+                candidates: super::search::candidates(spec, options, search)?,
+                search: search.clone(),
+            },
+        })
+    }
+
+    /// The settings of the model: the given ones, or the candidate whose
+    /// cross-validation scores best.
+    fn choose(
+        self,
+        spec: &AlgorithmSpec,
+        x: ArrayView2<'_, f64>,
+        labels: &Labels<'_>,
+    ) -> Result<(Settings, Option<Vec<Scored>>), Error> {
+        match self {
+            Fitting::One(settings) => Ok((settings, None)),
+            Fitting::Search { candidates, search } => {
+                let scored = cross_validate(spec, candidates, x, labels, search.cv)?;
+                let best = super::search::best(&scored);
+                Ok((scored[best].settings.clone(), Some(scored)))
+            }
+        }
+    }
 }
 
 /// Splits, preprocesses (fitted on the training rows), fits and scores on the test rows.
 pub fn fit(
     spec: &AlgorithmSpec,
+    fitting: Fitting,
     data: TrainingData,
     target_name: &str,
     options: &TrainOptions,
@@ -238,6 +289,7 @@ pub fn fit(
         options.test_size,
         options.split,
         classes.as_ref().map(|(_, y)| y.as_slice()),
+        options.seed,
     )?;
     let pick = |all: &[f64], rows: &[usize]| rows.iter().map(|&r| all[r]).collect::<Vec<_>>();
     let pick_class = |y: &[usize], rows: &[usize]| rows.iter().map(|&r| y[r]).collect::<Vec<_>>();
@@ -284,6 +336,7 @@ pub fn fit(
         not_read,
     )?;
     let null_target = table.null_target;
+    let fingerprint = table.fingerprint;
     let inputs: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
     // The table's columns go once encoded: at most the raw columns and the
     // two encoded parts are held at once, and the raw ones go before the fit.
@@ -306,10 +359,23 @@ pub fn fit(
         null_target: null_target as u64,
     };
     drop((train_rows, test_rows));
+    let (settings, search) = match (&values, &labels) {
+        (Some((y, _)), _) => fitting.choose(spec, x_train.view(), &Labels::Values(y))?,
+        (_, Some((classes, y, _))) => fitting.choose(
+            spec,
+            x_train.view(),
+            &Labels::Classes {
+                y,
+                n_classes: classes.len(),
+            },
+        )?,
+        _ => unreachable!("one of the two is set"),
+    };
+    let settings = &settings;
     // The estimator takes the training rows (see `FitFn`).
     let (estimator, metrics, classes) = match (values, labels) {
         (Some((y_train, y_test)), _) => {
-            let estimator = (spec.fit)(x_train, &Target::Values(&y_train))?;
+            let estimator = (spec.fit)(x_train, &Target::Values(&y_train), settings)?;
             let predicted = estimator.predict(x_test.view())?;
             if predicted.iter().any(|p| !p.is_finite()) || y_test.iter().any(|y| !y.is_finite()) {
                 return Err(Error::Estimator(format!(
@@ -332,7 +398,7 @@ pub fn fit(
                 y: &y_train,
                 n_classes: classes.len(),
             };
-            let estimator = (spec.fit)(x_train, &target)?;
+            let estimator = (spec.fit)(x_train, &target, settings)?;
             let predicted = estimator.predict(x_test.view())?;
             let predicted = predicted
                 .iter()
@@ -368,7 +434,13 @@ pub fn fit(
         rows: Some(row_counts),
     };
     let model = Model::new(rand::random(), header, estimator);
-    Ok(Outcome { model, metrics })
+    Ok(Outcome {
+        model,
+        metrics,
+        fingerprint,
+        settings: settings.clone(),
+        search,
+    })
 }
 
 /// A bundled dataset as training data (every `step`-th row), for the tests.

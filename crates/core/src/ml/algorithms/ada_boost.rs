@@ -4,25 +4,37 @@
 //! AdaBoostRegressor does; classification is SAMME over 50 stumps fitted
 //! with the boosting weights as sample weights.
 
-use ndarray::ArrayView2;
+use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 use super::sampling::{rng, weighted_bootstrap};
+use super::shared_params::{learning_rate, n_estimators, MAX_TREES};
 use super::tree::{weighted_majority, weighted_mean, Criterion, Growth, Presorted, Scratch, Tree};
-use super::{argmax, decode, encode, is_class, AlgorithmSpec, Fitted, Inputs, Target};
+use super::{
+    argmax, decode, encode, is_class, softmax_rows, AlgorithmSpec, Fitted, Inputs, Target,
+};
+use crate::ml::hyperparams::{Param, Settings};
 use crate::ml::model::Shape;
-use crate::ml::{split::SEED, Task};
+use crate::ml::Task;
 use crate::Error;
 
-const ESTIMATORS: usize = 50;
+const PARAMS: &[Param] = &[
+    n_estimators(
+        50,
+        MAX_TREES,
+        "boosting rounds at most (fewer when a fit is perfect)",
+    ),
+    learning_rate(1.0, "shrinks each tree's weight in the vote"),
+];
 
 pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "ada_boost",
     task: Task::Regression,
     inputs: Inputs::Trees,
     library: "sqlite-ml",
-    estimator: "AdaBoost.R2 over 50 CART trees of depth 3",
-    fit: |x, y| fit_regressor(x.view(), y),
+    estimator: "AdaBoost.R2 over CART trees of depth 3, linear loss",
+    params: PARAMS,
+    fit: |x, y, settings| fit_regressor(x.view(), y, settings),
     decode: decode_regressor,
 };
 
@@ -31,8 +43,9 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     task: Task::Classification,
     inputs: Inputs::Trees,
     library: "sqlite-ml",
-    estimator: "SAMME over 50 CART stumps",
-    fit: |x, y| fit_classifier(x.view(), y),
+    estimator: "SAMME over CART stumps",
+    params: PARAMS,
+    fit: |x, y, settings| fit_classifier(x.view(), y, settings),
     decode: decode_classifier,
 };
 
@@ -127,22 +140,51 @@ impl Fitted for Classifier {
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error> {
         encode(self, out)
     }
+
+    /// As scikit-learn's SAMME: the softmax of the weighted votes divided by
+    /// the total weight and by the class count less one.
+    fn probabilities(
+        &self,
+        x: ArrayView2<'_, f64>,
+        _classes: usize,
+    ) -> Result<Option<Array2<f64>>, Error> {
+        let k = self.n_classes;
+        let scale = self.weights.iter().sum::<f64>() * (k.max(2) - 1) as f64;
+        let mut scores = Array2::zeros((x.nrows(), k));
+        for (stump, &weight) in self.stumps.iter().zip(&self.weights) {
+            for (mut row, class) in scores.rows_mut().into_iter().zip(stump.predict(x)) {
+                if let Some(score) = row.get_mut(class as usize) {
+                    *score += weight;
+                }
+            }
+        }
+        if scale > 0.0 {
+            scores.mapv_inplace(|s| s / scale);
+        }
+        softmax_rows(&mut scores);
+        Ok(Some(scores))
+    }
 }
 
-fn fit_regressor(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error> {
+fn fit_regressor(
+    x: ArrayView2<'_, f64>,
+    y: &Target<'_>,
+    settings: &Settings,
+) -> Result<Box<dyn Fitted>, Error> {
     let y = y.values()?;
+    let rate = settings.f64("learning_rate")?;
     let n = x.nrows();
     let presorted = Presorted::new(x);
     let mut scratch = Scratch::default();
     let mut sample_weights = vec![1.0 / n as f64; n];
-    let mut rng = rng(SEED);
+    let mut rng = rng(settings.seed);
     let (mut trees, mut weights) = (Vec::new(), Vec::new());
     let growth = Growth {
         max_depth: Some(3),
-        max_features: None,
-        seed: SEED,
+        seed: settings.seed,
+        ..Growth::FULL
     };
-    for _ in 0..ESTIMATORS {
+    for _ in 0..settings.usize("n_estimators")? {
         // The drawn sample as copies per row.
         let mut copies = vec![0.0; n];
         for r in weighted_bootstrap(&mut rng, &sample_weights) {
@@ -180,9 +222,9 @@ fn fit_regressor(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitte
         }
         let beta = error / (1.0 - error);
         trees.push(tree);
-        weights.push((1.0 / beta.max(f64::MIN_POSITIVE)).ln());
+        weights.push(rate * (1.0 / beta.max(f64::MIN_POSITIVE)).ln());
         for (w, l) in sample_weights.iter_mut().zip(&loss) {
-            *w *= beta.powf(1.0 - l);
+            *w *= beta.powf((1.0 - l) * rate);
         }
         let total: f64 = sample_weights.iter().sum();
         sample_weights.iter_mut().for_each(|w| *w /= total);
@@ -194,8 +236,13 @@ fn fit_regressor(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitte
     }))
 }
 
-fn fit_classifier(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error> {
+fn fit_classifier(
+    x: ArrayView2<'_, f64>,
+    y: &Target<'_>,
+    settings: &Settings,
+) -> Result<Box<dyn Fitted>, Error> {
     let (y, n_classes) = y.classes()?;
+    let rate = settings.f64("learning_rate")?;
     let n = x.nrows();
     let presorted = Presorted::new(x);
     let mut scratch = Scratch::default();
@@ -204,10 +251,10 @@ fn fit_classifier(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitt
     let k = n_classes as f64;
     let growth = Growth {
         max_depth: Some(1),
-        max_features: None,
-        seed: SEED,
+        seed: settings.seed,
+        ..Growth::FULL
     };
-    for _ in 0..ESTIMATORS {
+    for _ in 0..settings.usize("n_estimators")? {
         let stump = Tree::fit(
             &mut scratch,
             &presorted,
@@ -240,7 +287,7 @@ fn fit_classifier(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitt
             }
             break;
         }
-        let alpha = ((1.0 - error) / error).ln() + (k - 1.0).ln();
+        let alpha = rate * (((1.0 - error) / error).ln() + (k - 1.0).ln());
         for (w, &bad) in sample_weights.iter_mut().zip(&wrong) {
             if bad {
                 *w *= alpha.exp();

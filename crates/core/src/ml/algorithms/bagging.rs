@@ -1,23 +1,37 @@
-//! `bagging`: 10 CART trees, each on a bootstrap sample; the mean (or the
-//! majority vote) of their predictions, as scikit-learn's Bagging estimators.
+//! `bagging`: CART trees grown in full, each on a bootstrap sample; the mean
+//! (or the majority vote) of their predictions, as scikit-learn's Bagging
+//! estimators with their default tree.
 
-use super::forest::{decode_forest, fit, Settings};
+use super::forest::{decode_forest, fit, Ensemble};
+use super::shared_params::{n_estimators, BOOTSTRAP, MAX_TREES};
+use super::tree::Growth;
 use super::{AlgorithmSpec, Inputs};
+use crate::ml::hyperparams::{Features, Param, Settings};
 use crate::ml::Task;
+use crate::Error;
 
-const SETTINGS: Settings = Settings {
-    trees: 10,
-    bootstrap: true,
-    max_features: |features| features,
-};
+const PARAMS: &[Param] = &[n_estimators(10, MAX_TREES, "trees"), BOOTSTRAP];
+
+fn ensemble(settings: &Settings) -> Result<Ensemble, Error> {
+    Ok(Ensemble {
+        trees: settings.usize("n_estimators")?,
+        bootstrap: settings.bool("bootstrap")?,
+        max_features: Features::All,
+        growth: Growth {
+            seed: settings.seed,
+            ..Growth::FULL
+        },
+    })
+}
 
 pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "bagging",
     task: Task::Regression,
     inputs: Inputs::Trees,
     library: "sqlite-ml",
-    estimator: "10 CART trees on bootstrap samples, mean",
-    fit: |x, y| fit(x, y, &SETTINGS),
+    estimator: "CART trees on bootstrap samples, mean",
+    params: PARAMS,
+    fit: |x, y, settings| fit(x, y, &ensemble(settings)?),
     decode: decode_forest,
 };
 
@@ -26,7 +40,8 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     task: Task::Classification,
     inputs: Inputs::Trees,
     library: "sqlite-ml",
-    estimator: "10 CART trees on bootstrap samples, majority vote",
-    fit: |x, y| fit(x, y, &SETTINGS),
+    estimator: "CART trees on bootstrap samples, majority vote",
+    params: PARAMS,
+    fit: |x, y, settings| fit(x, y, &ensemble(settings)?),
     decode: decode_forest,
 };

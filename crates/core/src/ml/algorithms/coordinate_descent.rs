@@ -4,18 +4,29 @@
 //!
 //!   (1 / 2n) |y - Xw|^2 + alpha l1_ratio |w|_1 + (alpha (1 - l1_ratio) / 2) |w|^2
 //!
-//! stopped when the largest coefficient step is under 1e-4 of the largest
-//! coefficient and the duality gap is under 1e-4 |y - mean|^2, or after
-//! 1,000 sweeps. A sweep costs p^2, whatever the row count.
+//! stopped when the largest coefficient step is under `tol` (by default
+//! 1e-4) of the largest coefficient and the duality gap is under
+//! `tol` |y - mean|^2, or after `max_iter` sweeps (by default 1,000). A
+//! sweep costs p^2, whatever the row count.
 
 use super::gram::Normal;
 
-const TOLERANCE: f64 = 1e-4;
-const MAX_SWEEPS: usize = 1000;
+/// The mix of penalties and when to stop.
+#[derive(Clone, Copy)]
+pub struct Descent {
+    pub l1_ratio: f64,
+    pub max_iter: usize,
+    pub tol: f64,
+}
 
 /// Solves for target `t` of `normal`, starting from `w` (zeros, or the
 /// solution for a nearby alpha: a warm start) and leaving the solution there.
-pub fn solve(normal: &Normal, t: usize, alpha: f64, l1_ratio: f64, w: &mut [f64]) {
+pub fn solve(normal: &Normal, t: usize, alpha: f64, descent: &Descent, w: &mut [f64]) {
+    let Descent {
+        l1_ratio,
+        max_iter,
+        tol,
+    } = *descent;
     let p = normal.features();
     let g = &normal.gram;
     let xy = normal.xy_of(t);
@@ -27,7 +38,7 @@ pub fn solve(normal: &Normal, t: usize, alpha: f64, l1_ratio: f64, w: &mut [f64]
     let mut gw: Vec<f64> = (0..p)
         .map(|j| (0..p).map(|k| g[j * p + k] * w[k]).sum())
         .collect();
-    for sweep in 0..MAX_SWEEPS {
+    for sweep in 0..max_iter {
         let (mut w_max, mut step_max) = (0.0f64, 0.0f64);
         for j in 0..p {
             let g_jj = g[j * p + j];
@@ -47,9 +58,9 @@ pub fn solve(normal: &Normal, t: usize, alpha: f64, l1_ratio: f64, w: &mut [f64]
             step_max = step_max.max((new - old).abs());
             w_max = w_max.max(new.abs());
         }
-        let last = sweep + 1 == MAX_SWEEPS;
-        if (w_max == 0.0 || step_max / w_max < TOLERANCE || last)
-            && duality_gap(w, &gw, &xy, yy, l1, l2) < TOLERANCE * yy
+        let last = sweep + 1 == max_iter;
+        if (w_max == 0.0 || step_max / w_max < tol || last)
+            && duality_gap(w, &gw, &xy, yy, l1, l2) < tol * yy
         {
             break;
         }
@@ -85,6 +96,14 @@ mod tests {
     use super::super::Target;
     use super::*;
 
+    fn ratio(l1_ratio: f64) -> Descent {
+        Descent {
+            l1_ratio,
+            max_iter: 1000,
+            tol: 1e-4,
+        }
+    }
+
     fn problem() -> (Array2<f64>, Vec<f64>) {
         // Correlated features, one of them irrelevant, deterministic noise.
         let rows = 200;
@@ -111,7 +130,7 @@ mod tests {
         let n = normal.rows;
         for (alpha, l1_ratio) in [(0.01, 1.0), (0.1, 1.0), (0.05, 0.5), (1.0, 0.5), (0.3, 0.9)] {
             let mut w = vec![0.0; 4];
-            solve(&normal, 0, alpha, l1_ratio, &mut w);
+            solve(&normal, 0, alpha, &ratio(l1_ratio), &mut w);
             let xy = normal.xy_of(0);
             let (l1, l2) = (alpha * l1_ratio, alpha * (1.0 - l1_ratio));
             for j in 0..4 {
@@ -139,9 +158,9 @@ mod tests {
         let normal = normal(x.view(), &Targets::new(&target));
         let largest = normal.xy.iter().map(|v| v.abs()).fold(0.0, f64::max) / normal.rows;
         let mut w = vec![1.0; 4];
-        solve(&normal, 0, largest * 1.001, 1.0, &mut w);
+        solve(&normal, 0, largest * 1.001, &ratio(1.0), &mut w);
         assert_eq!(w, vec![0.0; 4]);
-        solve(&normal, 0, largest * 0.9, 1.0, &mut w);
+        solve(&normal, 0, largest * 0.9, &ratio(1.0), &mut w);
         assert!(w.iter().any(|&v| v != 0.0));
     }
 
@@ -151,10 +170,10 @@ mod tests {
         let target = Target::Values(&y);
         let normal = normal(x.view(), &Targets::new(&target));
         let mut cold = vec![0.0; 4];
-        solve(&normal, 0, 0.02, 0.5, &mut cold);
+        solve(&normal, 0, 0.02, &ratio(0.5), &mut cold);
         let mut warm = vec![0.0; 4];
-        solve(&normal, 0, 0.5, 0.5, &mut warm);
-        solve(&normal, 0, 0.02, 0.5, &mut warm);
+        solve(&normal, 0, 0.5, &ratio(0.5), &mut warm);
+        solve(&normal, 0, 0.02, &ratio(0.5), &mut warm);
         for (a, b) in cold.iter().zip(&warm) {
             assert!((a - b).abs() < 1e-3, "{cold:?} {warm:?}");
         }

@@ -9,10 +9,7 @@ use rand_chacha::ChaCha8Rng;
 use super::gram::{self, Normal, Targets};
 use super::{argmax, argmax_rows, Target};
 use crate::ml::metrics;
-use crate::ml::split::SEED;
 use crate::Error;
-
-pub const FOLDS: usize = 5;
 
 /// The candidate whose models score best on the held-out folds (mean r2 for
 /// regression, mean accuracy for classification); ties go to the earlier one.
@@ -22,12 +19,13 @@ pub const FOLDS: usize = 5;
 /// its own, so penalties listed from the strongest start warm.
 pub fn choose<C: Copy>(
     candidates: &[C],
+    (folds, seed): (usize, u64),
     x: ArrayView2<'_, f64>,
     y: &Target<'_>,
     solve: impl Fn(C, &Normal, &mut [Vec<f64>]) -> Result<(), Error>,
 ) -> Result<C, Error> {
     let rows = x.nrows();
-    let folds = FOLDS.min(rows);
+    let folds = folds.min(rows);
     if folds < 2 || candidates.len() < 2 {
         return candidates
             .first()
@@ -35,7 +33,7 @@ pub fn choose<C: Copy>(
             .ok_or_else(|| Error::Estimator("no candidates".into()));
     }
     let mut order: Vec<usize> = (0..rows).collect();
-    order.shuffle(&mut ChaCha8Rng::seed_from_u64(SEED));
+    order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
     let mut fold_of = vec![0u8; rows];
     for (i, &r) in order.iter().enumerate() {
         fold_of[r] = (i % folds) as u8;
@@ -86,9 +84,10 @@ fn score(y: &Target<'_>, test: &[usize], outputs: &[Vec<f64>]) -> f64 {
     }
 }
 
-/// 30 penalties from the smallest that zeroes every coefficient down to a
-/// thousandth of it, on a log scale (scikit-learn's LassoCV uses 100).
-pub fn alpha_grid(x: ArrayView2<'_, f64>, y: &[f64], l1_ratio: f64) -> Vec<f64> {
+/// `count` penalties from the smallest that zeroes every coefficient down to
+/// a thousandth of it, on a log scale (scikit-learn's LassoCV uses 100 by
+/// default, this project 30).
+pub fn alpha_grid(x: ArrayView2<'_, f64>, y: &[f64], l1_ratio: f64, count: usize) -> Vec<f64> {
     let n = x.nrows() as f64;
     let mean = y.iter().sum::<f64>() / n;
     let centred: Vec<f64> = y.iter().map(|v| v - mean).collect();
@@ -105,7 +104,11 @@ pub fn alpha_grid(x: ArrayView2<'_, f64>, y: &[f64], l1_ratio: f64) -> Vec<f64> 
         .fold(0.0, f64::max)
         / (n * l1_ratio);
     let alpha_max = if alpha_max > 0.0 { alpha_max } else { 1.0 };
-    (0..30)
-        .map(|i| alpha_max * 10f64.powf(-3.0 * i as f64 / 29.0))
+    if count == 1 {
+        return vec![alpha_max];
+    }
+    let last = (count - 1) as f64;
+    (0..count)
+        .map(|i| alpha_max * 10f64.powf(-3.0 * i as f64 / last))
         .collect()
 }

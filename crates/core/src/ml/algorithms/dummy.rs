@@ -1,10 +1,11 @@
 //! `dummy`: a baseline that ignores the features (the training mean, or the
 //! most frequent class), as scikit-learn's Dummy estimators by default.
 
-use ndarray::ArrayView2;
+use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 use super::{decode, encode, is_class, AlgorithmSpec, Fitted, Inputs, Target};
+use crate::ml::hyperparams::{Kind, Param};
 use crate::ml::model::Shape;
 use crate::ml::Task;
 use crate::Error;
@@ -14,8 +15,16 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     task: Task::Regression,
     inputs: Inputs::Trees,
     library: "sqlite-ml",
-    estimator: "predicts the training mean",
-    fit: |x, y| fit(x.view(), y),
+    estimator: "predicts a constant of the training targets",
+    params: &[Param {
+        name: "strategy",
+        kind: Kind::Choice {
+            default: "mean",
+            values: &["mean", "median"],
+        },
+        meaning: "the training targets' mean or median",
+    }],
+    fit: |_, y, settings| fit(y, settings.choice("strategy")?),
     decode: decode_constant,
 };
 
@@ -25,7 +34,8 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     inputs: Inputs::Trees,
     library: "sqlite-ml",
     estimator: "predicts the most frequent training class",
-    fit: |x, y| fit(x.view(), y),
+    params: &[],
+    fit: |_, y, _| fit(y, "most_frequent"),
     decode: decode_constant,
 };
 
@@ -40,10 +50,25 @@ impl Fitted for Constant {
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error> {
         encode(self, out)
     }
+
+    /// Certainty of the one class it predicts (scikit-learn's
+    /// "most_frequent" strategy).
+    fn probabilities(
+        &self,
+        x: ArrayView2<'_, f64>,
+        classes: usize,
+    ) -> Result<Option<Array2<f64>>, Error> {
+        let mut out = Array2::zeros((x.nrows(), classes));
+        if let Some(mut column) = out.columns_mut().into_iter().nth(self.0 as usize) {
+            column.fill(1.0);
+        }
+        Ok(Some(out))
+    }
 }
 
-fn fit(_x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error> {
+fn fit(y: &Target<'_>, strategy: &str) -> Result<Box<dyn Fitted>, Error> {
     let value = match y {
+        Target::Values(v) if strategy == "median" => median(v),
         Target::Values(v) => v.iter().sum::<f64>() / v.len() as f64,
         Target::Classes { y, n_classes } => {
             let mut counts = vec![0usize; *n_classes];
@@ -59,6 +84,18 @@ fn fit(_x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error
         }
     };
     Ok(Box::new(Constant(value)))
+}
+
+/// numpy's median: the middle value, or the mean of the two middle ones.
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    }
 }
 
 fn decode_constant(bytes: &[u8], shape: &Shape) -> Result<Box<dyn Fitted>, Error> {

@@ -1,24 +1,55 @@
 //! `elastic_net` and `elastic_net_cv`: least squares with L1 and L2 penalties
-//! (l1_ratio 0.5, as scikit-learn's ElasticNet), by coordinate descent on the
-//! Gram matrix. `lasso` is the l1_ratio 1 case.
+//! (by default alpha 1 and l1_ratio 0.5, as scikit-learn's ElasticNet), by
+//! coordinate descent on the Gram matrix. `lasso` is the l1_ratio 1 case.
 
 use ndarray::ArrayView2;
 
+use super::coordinate_descent::Descent;
 use super::linear::decode_linear;
-use super::{coordinate_descent, cv, gram};
+use super::shared_params::{alpha, cv, max_iter, tol};
+use super::{coordinate_descent, gram};
 use super::{AlgorithmSpec, Fitted, Inputs, Target};
+use crate::ml::hyperparams::{Kind, Param, Settings};
 use crate::ml::Task;
 use crate::Error;
 
-const L1_RATIO: f64 = 0.5;
+pub const ALPHA: Param = alpha(1.0, "the penalties' strength");
+pub const MAX_ITER: Param = max_iter(1000, "coordinate descent sweeps at most");
+pub const TOL: Param = tol(
+    1e-4,
+    "stop when the steps and the duality gap are this small",
+);
+pub const CV: Param = cv(5);
+pub const N_ALPHAS: Param = Param {
+    name: "n_alphas",
+    kind: Kind::Int {
+        default: 30,
+        min: 1,
+        max: 1000,
+    },
+    meaning: "penalties tried, on a log scale down to a thousandth of the largest useful one",
+};
+const L1_RATIO: Param = Param {
+    name: "l1_ratio",
+    kind: Kind::Float {
+        default: 0.5,
+        min: 0.0,
+        max: 1.0,
+    },
+    meaning: "the L1 share of the penalty (1: lasso, 0: ridge)",
+};
 
 pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "elastic_net",
     task: Task::Regression,
     inputs: Inputs::Scaled,
     library: "sqlite-ml",
-    estimator: "coordinate descent on the Gram matrix, alpha 1.0, l1_ratio 0.5",
-    fit: |x, y| fit(L1_RATIO, 1.0, x.view(), y),
+    estimator: "coordinate descent on the Gram matrix",
+    params: &[ALPHA, L1_RATIO, MAX_ITER, TOL],
+    fit: |x, y, settings| {
+        let descent = descent(settings, settings.f64("l1_ratio")?)?;
+        fit(&descent, settings.f64("alpha")?, x.view(), y)
+    },
     decode: decode_linear,
 };
 
@@ -27,20 +58,37 @@ pub const REGRESSOR_CV: AlgorithmSpec = AlgorithmSpec {
     task: Task::Regression,
     inputs: Inputs::Scaled,
     library: "sqlite-ml",
-    estimator: "as elastic_net, alpha from 30 values by 5-fold cross-validation",
-    fit: |x, y| fit_cv(L1_RATIO, x.view(), y),
+    estimator: "as elastic_net, alpha chosen by k-fold cross-validation",
+    params: &[L1_RATIO, N_ALPHAS, CV, MAX_ITER, TOL],
+    fit: |x, y, settings| {
+        fit_cv(
+            &descent(settings, settings.f64("l1_ratio")?)?,
+            settings,
+            x.view(),
+            y,
+        )
+    },
     decode: decode_linear,
 };
 
+/// The descent's settings with `l1_ratio`.
+pub fn descent(settings: &Settings, l1_ratio: f64) -> Result<Descent, Error> {
+    Ok(Descent {
+        l1_ratio,
+        max_iter: settings.usize("max_iter")?,
+        tol: settings.f64("tol")?,
+    })
+}
+
 pub fn fit(
-    l1_ratio: f64,
+    descent: &Descent,
     alpha: f64,
     x: ArrayView2<'_, f64>,
     y: &Target<'_>,
 ) -> Result<Box<dyn Fitted>, Error> {
     y.values()?;
     let mut models = gram::fit(x, y, |normal, w| {
-        coordinate_descent::solve(normal, 0, alpha, l1_ratio, &mut w[0]);
+        coordinate_descent::solve(normal, 0, alpha, descent, &mut w[0]);
         Ok(())
     })?;
     Ok(Box::new(models.remove(0)))
@@ -49,14 +97,21 @@ pub fn fit(
 /// The alpha path runs from the strongest penalty down, each fold's solve
 /// starting from the previous alpha's coefficients.
 pub fn fit_cv(
-    l1_ratio: f64,
+    descent: &Descent,
+    settings: &Settings,
     x: ArrayView2<'_, f64>,
     y: &Target<'_>,
 ) -> Result<Box<dyn Fitted>, Error> {
-    let alphas = cv::alpha_grid(x, y.values()?, l1_ratio);
-    let alpha = cv::choose(&alphas, x, y, |alpha, normal, w| {
-        coordinate_descent::solve(normal, 0, alpha, l1_ratio, &mut w[0]);
+    let alphas = super::cv::alpha_grid(
+        x,
+        y.values()?,
+        descent.l1_ratio,
+        settings.usize("n_alphas")?,
+    );
+    let folds = (settings.usize("cv")?, settings.seed);
+    let alpha = super::cv::choose(&alphas, folds, x, y, |alpha, normal, w| {
+        coordinate_descent::solve(normal, 0, alpha, descent, &mut w[0]);
         Ok(())
     })?;
-    fit(l1_ratio, alpha, x, y)
+    fit(descent, alpha, x, y)
 }

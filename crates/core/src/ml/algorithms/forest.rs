@@ -9,20 +9,34 @@ use serde::{Deserialize, Serialize};
 
 use super::sampling::{bootstrap, rng};
 use super::tree::{weighted_majority, weighted_mean, Criterion, Growth, Presorted, Scratch, Tree};
-use super::{argmax, decode, encode, is_class, Fitted, Target};
+use super::{argmax, decode, encode, is_class, shares, Fitted, Target};
+use crate::ml::hyperparams::{Features, Settings};
 use crate::ml::model::Shape;
-use crate::ml::split::SEED;
 use crate::Error;
 
-pub struct Settings {
+/// What a forest is grown with, from its algorithm's hyperparameters.
+pub struct Ensemble {
     pub trees: usize,
     /// Each tree on a bootstrap sample (else on every row once).
     pub bootstrap: bool,
-    /// Features tried per split, from the number of features.
-    pub max_features: fn(usize) -> usize,
+    pub max_features: Features,
+    /// Each tree's limits; its seed is `seed` plus the tree's number.
+    pub growth: Growth,
 }
 
-#[derive(Serialize, Deserialize)]
+/// The limits a tree's `max_depth`, `min_samples_split` and
+/// `min_samples_leaf` set, every feature tried at each split.
+pub fn limits(settings: &Settings) -> Result<Growth, Error> {
+    Ok(Growth {
+        max_depth: settings.limit("max_depth")?,
+        max_features: None,
+        min_samples_split: settings.usize("min_samples_split")?,
+        min_samples_leaf: settings.usize("min_samples_leaf")?,
+        seed: settings.seed,
+    })
+}
+
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Forest {
     n_features: usize,
     /// `None` for regression.
@@ -30,7 +44,7 @@ pub struct Forest {
     trees: Vec<Tree>,
 }
 
-pub fn fit(x: Array2<f64>, y: &Target<'_>, settings: &Settings) -> Result<Box<dyn Fitted>, Error> {
+pub fn fit(x: Array2<f64>, y: &Target<'_>, settings: &Ensemble) -> Result<Box<dyn Fitted>, Error> {
     let (n, features) = x.dim();
     // The trees read the presorted columns only: the rows go before they grow.
     let presorted = Presorted::new(x.view());
@@ -39,7 +53,7 @@ pub fn fit(x: Array2<f64>, y: &Target<'_>, settings: &Settings) -> Result<Box<dy
         Target::Values(_) => None,
         Target::Classes { n_classes, .. } => Some(*n_classes),
     };
-    let max_features = Some((settings.max_features)(features).clamp(1, features));
+    let max_features = Some(settings.max_features.of(features));
     // Each thread's working memory goes from one of its trees to the next.
     let trees = (0..settings.trees)
         .into_par_iter()
@@ -47,7 +61,7 @@ pub fn fit(x: Array2<f64>, y: &Target<'_>, settings: &Settings) -> Result<Box<dy
             // What the last tree freed goes back before this one grows: the
             // peak comes at the last trees, with all the others kept.
             crate::memory::release_free_pages();
-            let seed = SEED.wrapping_add(i as u64);
+            let seed = settings.growth.seed.wrapping_add(i as u64);
             weights.clear();
             weights.resize(n, if settings.bootstrap { 0.0 } else { 1.0 });
             if settings.bootstrap {
@@ -56,9 +70,9 @@ pub fn fit(x: Array2<f64>, y: &Target<'_>, settings: &Settings) -> Result<Box<dy
                 }
             }
             let growth = Growth {
-                max_depth: None,
                 max_features,
                 seed,
+                ..settings.growth
             };
             match *y {
                 Target::Values(v) => Tree::fit(
@@ -125,5 +139,73 @@ impl Fitted for Forest {
 
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error> {
         encode(self, out)
+    }
+
+    /// Tree i grows from seed + i on its own bootstrap sample, whatever the
+    /// number of trees: the first n are the forest of n.
+    fn first(&self, n_estimators: usize) -> Option<Box<dyn Fitted>> {
+        (n_estimators >= 1 && n_estimators <= self.trees.len()).then(|| {
+            Box::new(Forest {
+                n_features: self.n_features,
+                n_classes: self.n_classes,
+                trees: self.trees[..n_estimators].to_vec(),
+            }) as Box<dyn Fitted>
+        })
+    }
+
+    /// The share of the trees that vote for each class.
+    fn probabilities(
+        &self,
+        x: ArrayView2<'_, f64>,
+        _classes: usize,
+    ) -> Result<Option<Array2<f64>>, Error> {
+        let Some(k) = self.n_classes else {
+            return Ok(None);
+        };
+        let mut votes = Array2::zeros((x.nrows(), k));
+        for (row, mut out) in x.rows().into_iter().zip(votes.rows_mut()) {
+            for tree in &self.trees {
+                out[tree.predict_row(|j| row[j]) as usize] += 1.0;
+            }
+        }
+        Ok(Some(shares(votes)))
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[test]
+    fn the_first_trees_of_a_forest_are_the_smaller_forest() {
+        let x = Array2::from_shape_fn((200, 4), |(r, c)| ((r * 37 + c * 11) % 29) as f64);
+        let y: Vec<usize> = (0..200)
+            .map(|r| (r * 7 % 3 + usize::from(x[(r, 0)] > 14.0)) % 3)
+            .collect();
+        let target = Target::Classes {
+            y: &y,
+            n_classes: 3,
+        };
+        let forest = |trees| Ensemble {
+            trees,
+            bootstrap: true,
+            max_features: Features::Sqrt,
+            growth: Growth {
+                seed: 5,
+                ..Growth::FULL
+            },
+        };
+        let big = fit(x.clone(), &target, &forest(12)).unwrap();
+        let small = fit(x.clone(), &target, &forest(5)).unwrap();
+        let first = big.first(5).unwrap();
+        assert_eq!(
+            first.predict(x.view()).unwrap(),
+            small.predict(x.view()).unwrap()
+        );
+        assert_eq!(
+            first.probabilities(x.view(), 3).unwrap(),
+            small.probabilities(x.view(), 3).unwrap()
+        );
+        assert!(big.first(13).is_none() && big.first(0).is_none());
     }
 }

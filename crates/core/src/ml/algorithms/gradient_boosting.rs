@@ -1,5 +1,5 @@
-//! `gradient_boosting`: 100 trees of depth 3, learning rate 0.1, as
-//! scikit-learn's GradientBoosting defaults, on the flat, validated trees of
+//! `gradient_boosting`: by default 100 trees of depth 3, learning rate 0.1,
+//! as scikit-learn's GradientBoosting defaults, on the flat, validated trees of
 //! `tree.rs`. Regression fits squared error from the mean.
 //! Classification boosts log-loss with one tree per class and round (one per
 //! round for two classes) and Newton-step leaf values. smartcore's
@@ -7,30 +7,50 @@
 //! trees as nested boxes, which a crafted blob could nest deep enough to
 //! overflow the stack while decoding.
 
-use ndarray::ArrayView2;
+use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
+use super::forest::limits;
+use super::shared_params::{
+    learning_rate, max_depth_of_rounds, n_estimators, MAX_ROUNDS, MIN_SAMPLES_LEAF,
+    MIN_SAMPLES_SPLIT,
+};
 use super::tree::{Criterion, Growth, Presorted, Scratch, Tree};
-use super::{argmax, decode, encode, AlgorithmSpec, Fitted, Inputs, Target};
+use super::{argmax, decode, encode, softmax_rows, AlgorithmSpec, Fitted, Inputs, Target};
+use crate::ml::hyperparams::{Param, Settings};
 use crate::ml::model::Shape;
 use crate::ml::Task;
 use crate::Error;
 
-const ROUNDS: usize = 100;
-const LEARNING_RATE: f64 = 0.1;
-const GROWTH: Growth = Growth {
-    max_depth: Some(3),
-    max_features: None,
-    seed: 0,
-};
+/// The rate earlier versions' models were boosted with, by which every
+/// model's trees are multiplied at prediction: a tree's leaves are stored
+/// scaled by `learning_rate / RATE_APPLIED`, so that blobs written before the
+/// rate became a hyperparameter predict as they did.
+const RATE_APPLIED: f64 = 0.1;
+
+const PARAMS: &[Param] = &[
+    n_estimators(100, MAX_ROUNDS, "boosting rounds"),
+    learning_rate(0.1, "shrinks each round's trees"),
+    max_depth_of_rounds(3),
+    MIN_SAMPLES_SPLIT,
+    MIN_SAMPLES_LEAF,
+];
+
+/// The rounds, the leaf scale and each round's trees' limits.
+fn boosting(settings: &Settings) -> Result<(usize, f64, Growth), Error> {
+    let growth = limits(settings)?;
+    let scale = settings.f64("learning_rate")? / RATE_APPLIED;
+    Ok((settings.usize("n_estimators")?, scale, growth))
+}
 
 pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "gradient_boosting",
     task: Task::Regression,
     inputs: Inputs::Trees,
     library: "sqlite-ml",
-    estimator: "squared-error boosting, 100 trees of depth 3, learning rate 0.1",
-    fit: |x, y| fit_regressor(x.view(), y),
+    estimator: "squared-error boosting from the mean",
+    params: PARAMS,
+    fit: |x, y, settings| fit_regressor(x.view(), y, settings),
     decode: decode_regressor,
 };
 
@@ -39,8 +59,9 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     task: Task::Classification,
     inputs: Inputs::Trees,
     library: "sqlite-ml",
-    estimator: "log-loss boosting, 100 rounds of depth-3 trees, learning rate 0.1",
-    fit: |x, y| fit_classifier(x.view(), y),
+    estimator: "log-loss boosting, Newton-step leaves, one tree per class and round",
+    params: PARAMS,
+    fit: |x, y, settings| fit_classifier(x.view(), y, settings),
     decode: decode_classifier,
 };
 
@@ -57,7 +78,7 @@ impl Fitted for Regressor {
             .into_iter()
             .map(|row| {
                 let boost: f64 = self.trees.iter().map(|t| t.predict_row(|j| row[j])).sum();
-                self.initial + LEARNING_RATE * boost
+                self.initial + RATE_APPLIED * boost
             })
             .collect())
     }
@@ -81,7 +102,12 @@ fn decode_regressor(bytes: &[u8], shape: &Shape) -> Result<Box<dyn Fitted>, Erro
     Ok(Box::new(model))
 }
 
-fn fit_regressor(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error> {
+fn fit_regressor(
+    x: ArrayView2<'_, f64>,
+    y: &Target<'_>,
+    settings: &Settings,
+) -> Result<Box<dyn Fitted>, Error> {
+    let (rounds, scale, growth) = boosting(settings)?;
     let y = y.values()?;
     let n = y.len();
     let initial = y.iter().sum::<f64>() / n as f64;
@@ -89,21 +115,22 @@ fn fit_regressor(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitte
     let mut scratch = Scratch::default();
     let ones = vec![1.0; n];
     let mut predicted = vec![initial; n];
-    let mut trees = Vec::with_capacity(ROUNDS);
-    for _ in 0..ROUNDS {
+    let mut trees = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
         let residual: Vec<f64> = y.iter().zip(&predicted).map(|(t, p)| t - p).collect();
-        let mean =
-            |rows: &[usize]| rows.iter().map(|&r| residual[r]).sum::<f64>() / rows.len() as f64;
+        let mean = |rows: &[usize]| {
+            scale * rows.iter().map(|&r| residual[r]).sum::<f64>() / rows.len() as f64
+        };
         let tree = Tree::fit(
             &mut scratch,
             &presorted,
             Criterion::SquaredError(&residual),
             &ones,
-            GROWTH,
+            growth,
             mean,
         );
         for (r, row) in x.rows().into_iter().enumerate() {
-            predicted[r] += LEARNING_RATE * tree.predict_row(|j| row[j]);
+            predicted[r] += RATE_APPLIED * tree.predict_row(|j| row[j]);
         }
         trees.push(tree);
     }
@@ -129,17 +156,48 @@ impl Classifier {
     }
 }
 
+impl Classifier {
+    /// A row's raw scores: the log-odds (two classes) or one per class.
+    fn raw(&self, row: ndarray::ArrayView1<'_, f64>) -> Vec<f64> {
+        let mut raw = self.initial.clone();
+        for round in &self.rounds {
+            for (k, tree) in round.iter().enumerate() {
+                raw[k] += RATE_APPLIED * tree.predict_row(|j| row[j]);
+            }
+        }
+        raw
+    }
+}
+
 impl Fitted for Classifier {
+    fn probabilities(
+        &self,
+        x: ArrayView2<'_, f64>,
+        _classes: usize,
+    ) -> Result<Option<Array2<f64>>, Error> {
+        let classes = self.outputs().max(2);
+        let mut out = Array2::zeros((x.nrows(), classes));
+        for (row, mut p) in x.rows().into_iter().zip(out.rows_mut()) {
+            let raw = self.raw(row);
+            if self.outputs() == 1 {
+                let positive = 1.0 / (1.0 + (-raw[0]).exp());
+                p[0] = 1.0 - positive;
+                p[1] = positive;
+            } else {
+                p.assign(&ndarray::ArrayView1::from(&raw));
+            }
+        }
+        if self.outputs() > 1 {
+            softmax_rows(&mut out);
+        }
+        Ok(Some(out))
+    }
+
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<f64>, Error> {
         Ok(x.rows()
             .into_iter()
             .map(|row| {
-                let mut raw = self.initial.clone();
-                for round in &self.rounds {
-                    for (k, tree) in round.iter().enumerate() {
-                        raw[k] += LEARNING_RATE * tree.predict_row(|j| row[j]);
-                    }
-                }
+                let raw = self.raw(row);
                 if self.outputs() == 1 {
                     f64::from(raw[0] > 0.0)
                 } else {
@@ -173,7 +231,12 @@ fn decode_classifier(bytes: &[u8], shape: &Shape) -> Result<Box<dyn Fitted>, Err
     Ok(Box::new(model))
 }
 
-fn fit_classifier(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error> {
+fn fit_classifier(
+    x: ArrayView2<'_, f64>,
+    y: &Target<'_>,
+    settings: &Settings,
+) -> Result<Box<dyn Fitted>, Error> {
+    let (rounds_wanted, leaf_scale, growth) = boosting(settings)?;
     let (y, n_classes) = y.classes()?;
     let n = y.len();
     let presorted = Presorted::new(x);
@@ -203,8 +266,8 @@ fn fit_classifier(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitt
             f64::from(y[r] == k)
         }
     };
-    let mut rounds = Vec::with_capacity(ROUNDS);
-    for _ in 0..ROUNDS {
+    let mut rounds = Vec::with_capacity(rounds_wanted);
+    for _ in 0..rounds_wanted {
         let probabilities = probabilities(&raw, binary);
         let mut round = Vec::with_capacity(outputs);
         for k in 0..outputs {
@@ -223,7 +286,7 @@ fn fit_classifier(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitt
                 if denominator.abs() < 1e-150 {
                     0.0
                 } else {
-                    scale * numerator / denominator
+                    leaf_scale * scale * numerator / denominator
                 }
             };
             let tree = Tree::fit(
@@ -231,11 +294,11 @@ fn fit_classifier(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitt
                 &presorted,
                 Criterion::SquaredError(&residual),
                 &ones,
-                GROWTH,
+                growth,
                 newton,
             );
             for (r, row) in x.rows().into_iter().enumerate() {
-                raw[k][r] += LEARNING_RATE * tree.predict_row(|j| row[j]);
+                raw[k][r] += RATE_APPLIED * tree.predict_row(|j| row[j]);
             }
             round.push(tree);
         }

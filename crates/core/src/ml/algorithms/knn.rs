@@ -1,6 +1,7 @@
-//! `knn`: the 5 nearest neighbours by euclidean distance, uniform weights,
-//! as scikit-learn's defaults: the mean of their targets, or the class most
-//! of them hold (the lowest class index on ties).
+//! `knn`: the k nearest neighbours by euclidean distance (by default 5 with
+//! uniform weights, as scikit-learn's defaults): the mean of their targets,
+//! or the class most of them hold (the lowest class index on ties); with
+//! `weights: "distance"` each neighbour counts by the inverse of its distance.
 //!
 //! Written here as a brute-force search over blocks of rows, with the
 //! distances of a block from one matrix product
@@ -14,12 +15,36 @@ use ndarray::{s, Array2, ArrayView2};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{argmax, decode, encode, is_class, AlgorithmSpec, Fitted, Inputs, Target};
+use super::{
+    argmax, decode_with_settings, encode, is_class, shares, AlgorithmSpec, Fitted, Inputs, Target,
+};
+use crate::ml::hyperparams::{Kind, Param, Settings};
 use crate::ml::model::Shape;
 use crate::ml::Task;
 use crate::Error;
 
-const K: usize = 5;
+/// The most neighbours: each query keeps its k nearest in a sorted list.
+const MAX_K: i64 = 1000;
+
+const PARAMS: &[Param] = &[
+    Param {
+        name: "n_neighbors",
+        kind: Kind::Int {
+            default: 5,
+            min: 1,
+            max: MAX_K,
+        },
+        meaning: "neighbours asked (all the training rows if fewer)",
+    },
+    Param {
+        name: "weights",
+        kind: Kind::Choice {
+            default: "uniform",
+            values: &["uniform", "distance"],
+        },
+        meaning: "how each neighbour counts: equally, or by the inverse of its distance",
+    },
+];
 /// Rows searched together: a block's distances (QUERIES x TRAINING f64) stay
 /// within a few megabytes whatever the table's size.
 const QUERIES: usize = 64;
@@ -30,8 +55,9 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     task: Task::Regression,
     inputs: Inputs::Scaled,
     library: "sqlite-ml",
-    estimator: "k 5, euclidean, uniform weights, brute-force search",
-    fit: |x, y| fit(x.view(), y),
+    estimator: "euclidean distance, brute-force search",
+    params: PARAMS,
+    fit: |x, y, settings| fit(x.view(), y, settings),
     decode: decode_neighbours,
 };
 
@@ -40,8 +66,9 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     task: Task::Classification,
     inputs: Inputs::Scaled,
     library: "sqlite-ml",
-    estimator: "k 5, euclidean, uniform weights, brute-force search",
-    fit: |x, y| fit(x.view(), y),
+    estimator: "euclidean distance, brute-force search",
+    params: PARAMS,
+    fit: |x, y, settings| fit(x.view(), y, settings),
     decode: decode_neighbours,
 };
 
@@ -54,21 +81,59 @@ struct Neighbours {
     n_classes: Option<usize>,
     #[serde(skip)]
     squared_norms: Vec<f64>,
+    #[serde(skip)]
+    neighbourhood: Neighbourhood,
 }
 
-fn fit(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error> {
+/// Written after the rows: blobs of earlier versions have none, and were
+/// fitted with the defaults.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+struct Neighbourhood {
+    k: u32,
+    by_distance: bool,
+}
+
+impl Default for Neighbourhood {
+    fn default() -> Self {
+        Neighbourhood {
+            k: 5,
+            by_distance: false,
+        }
+    }
+}
+
+fn fit(
+    x: ArrayView2<'_, f64>,
+    y: &Target<'_>,
+    settings: &Settings,
+) -> Result<Box<dyn Fitted>, Error> {
+    let neighbourhood = Neighbourhood {
+        k: settings.usize("n_neighbors")? as u32,
+        by_distance: settings.choice("weights")? == "distance",
+    };
     let (targets, n_classes) = match y {
         Target::Values(v) => (v.to_vec(), None),
         Target::Classes { y, n_classes } => {
             (y.iter().map(|&c| c as f64).collect(), Some(*n_classes))
         }
     };
-    Ok(Box::new(Neighbours::new(x.to_owned(), targets, n_classes)))
+    Ok(Box::new(Neighbours::new(
+        x.to_owned(),
+        targets,
+        n_classes,
+        neighbourhood,
+    )))
 }
 
 fn decode_neighbours(bytes: &[u8], shape: &Shape) -> Result<Box<dyn Fitted>, Error> {
-    let stored: Neighbours = decode(bytes)?;
+    let (stored, neighbourhood): (Neighbours, Neighbourhood) = decode_with_settings(bytes)?;
     shape.expect(stored.rows.ncols(), stored.n_classes)?;
+    if !(1..=MAX_K as u32).contains(&neighbourhood.k) {
+        return Err(Error::Model(format!(
+            "knn: {} neighbours is out of range",
+            neighbourhood.k
+        )));
+    }
     let labels_ok = match stored.n_classes {
         None => stored.targets.iter().all(|t| t.is_finite()),
         Some(k) => stored.targets.iter().all(|&t| is_class(k)(t)),
@@ -86,23 +151,31 @@ fn decode_neighbours(bytes: &[u8], shape: &Shape) -> Result<Box<dyn Fitted>, Err
         stored.rows,
         stored.targets,
         stored.n_classes,
+        neighbourhood,
     )))
 }
 
 impl Neighbours {
-    fn new(rows: Array2<f64>, targets: Vec<f64>, n_classes: Option<usize>) -> Neighbours {
+    fn new(
+        rows: Array2<f64>,
+        targets: Vec<f64>,
+        n_classes: Option<usize>,
+        neighbourhood: Neighbourhood,
+    ) -> Neighbours {
         let squared_norms = rows.rows().into_iter().map(|r| r.dot(&r)).collect();
         Neighbours {
             rows,
             targets,
             n_classes,
             squared_norms,
+            neighbourhood,
         }
     }
 
-    /// The `K` (or fewer) nearest training rows of each query row, nearest first.
+    /// The k (or fewer) nearest training rows of each query row, nearest
+    /// first, with their squared distances.
     fn nearest(&self, queries: ArrayView2<'_, f64>) -> Vec<Vec<(f64, usize)>> {
-        let k = K.min(self.rows.nrows());
+        let k = (self.neighbourhood.k as usize).min(self.rows.nrows());
         let query_norms: Vec<f64> = queries.rows().into_iter().map(|r| r.dot(&r)).collect();
         let mut found: Vec<Vec<(f64, usize)>> = vec![Vec::with_capacity(k + 1); queries.nrows()];
         let search = |b: usize, found: &mut [Vec<(f64, usize)>]| {
@@ -137,27 +210,71 @@ impl Neighbours {
     }
 }
 
+impl Neighbours {
+    /// Each neighbour's weight: equal, or the inverse of its distance (the
+    /// neighbours at distance zero alone, equally, when there are any).
+    fn weights(&self, best: &[(f64, usize)]) -> Vec<f64> {
+        if !self.neighbourhood.by_distance {
+            return vec![1.0; best.len()];
+        }
+        let distances: Vec<f64> = best.iter().map(|&(d, _)| d.max(0.0).sqrt()).collect();
+        if distances.contains(&0.0) {
+            return distances.iter().map(|&d| f64::from(d == 0.0)).collect();
+        }
+        distances.iter().map(|d| 1.0 / d).collect()
+    }
+}
+
 impl Fitted for Neighbours {
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<f64>, Error> {
         let mut votes = vec![0.0; self.n_classes.unwrap_or(0)];
         Ok(self
             .nearest(x)
             .iter()
-            .map(|best| match self.n_classes {
-                None => best.iter().map(|&(_, i)| self.targets[i]).sum::<f64>() / best.len() as f64,
-                Some(_) => {
-                    votes.iter_mut().for_each(|v| *v = 0.0);
-                    for &(_, i) in best {
-                        votes[self.targets[i] as usize] += 1.0;
+            .map(|best| {
+                let weights = self.weights(best);
+                match self.n_classes {
+                    None => {
+                        let sum: f64 = best
+                            .iter()
+                            .zip(&weights)
+                            .map(|(&(_, i), w)| w * self.targets[i])
+                            .sum();
+                        sum / weights.iter().sum::<f64>()
                     }
-                    argmax(&votes) as f64
+                    Some(_) => {
+                        votes.iter_mut().for_each(|v| *v = 0.0);
+                        for (&(_, i), w) in best.iter().zip(&weights) {
+                            votes[self.targets[i] as usize] += w;
+                        }
+                        argmax(&votes) as f64
+                    }
                 }
             })
             .collect())
     }
 
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error> {
-        encode(self, out)
+        encode(self, out)?;
+        encode(&self.neighbourhood, out)
+    }
+
+    /// Each class's share of the neighbours' weights.
+    fn probabilities(
+        &self,
+        x: ArrayView2<'_, f64>,
+        _classes: usize,
+    ) -> Result<Option<Array2<f64>>, Error> {
+        let Some(k) = self.n_classes else {
+            return Ok(None);
+        };
+        let mut votes = Array2::zeros((x.nrows(), k));
+        for (best, mut out) in self.nearest(x).iter().zip(votes.rows_mut()) {
+            for (&(_, i), w) in best.iter().zip(self.weights(best)) {
+                out[self.targets[i] as usize] += w;
+            }
+        }
+        Ok(Some(shares(votes)))
     }
 }
 
@@ -172,7 +289,7 @@ mod test {
         let n = TRAINING + 100;
         let rows = Array2::from_shape_fn((n, 2), |(i, j)| (i * (j + 1)) as f64);
         let targets: Vec<f64> = (0..n).map(|i| i as f64).collect();
-        let model = Neighbours::new(rows, targets, None);
+        let model = Neighbours::new(rows, targets, None, Neighbourhood::default());
         let queries = array![[8200.0, 16400.0], [0.2, 0.4]];
         let nearest = model.nearest(queries.view());
         let indices: Vec<Vec<usize>> = nearest
@@ -185,5 +302,27 @@ mod test {
         assert_eq!(around, vec![8198, 8199, 8200, 8201, 8202]);
         assert_eq!(indices[1], vec![0, 1, 2, 3, 4]);
         assert_eq!(model.predict(queries.view()).unwrap(), vec![8200.0, 2.0]);
+    }
+
+    #[test]
+    fn distance_weights_favour_the_nearer_rows_and_are_stored() {
+        let rows = array![[0.0], [1.0], [4.0]];
+        let by_distance = Neighbourhood {
+            k: 3,
+            by_distance: true,
+        };
+        let model = Neighbours::new(rows, vec![0.0, 1.0, 1.0], Some(2), by_distance);
+        // From 0.4: weights 1/0.4, 1/0.6 and 1/3.6 for classes 0, 1, 1.
+        assert_eq!(model.predict(array![[0.4]].view()).unwrap(), vec![0.0]);
+        assert_eq!(model.predict(array![[0.6]].view()).unwrap(), vec![1.0]);
+        let mut blob = Vec::new();
+        model.encode(&mut blob).unwrap();
+        let (_, stored): (Neighbours, Neighbourhood) = decode_with_settings(&blob).unwrap();
+        assert_eq!((stored.k, stored.by_distance), (3, true));
+        // A blob of an earlier version ends with the rows: the defaults.
+        let mut old = Vec::new();
+        encode(&model, &mut old).unwrap();
+        let (_, stored): (Neighbours, Neighbourhood) = decode_with_settings(&old).unwrap();
+        assert_eq!((stored.k, stored.by_distance), (5, false));
     }
 }

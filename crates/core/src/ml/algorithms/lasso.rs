@@ -1,7 +1,7 @@
 //! `lasso` and `lasso_cv`: least squares with an L1 penalty, the elastic net
 //! with l1_ratio 1.
 
-use super::elastic_net::{fit, fit_cv};
+use super::elastic_net::{descent, fit, fit_cv, ALPHA, CV, MAX_ITER, N_ALPHAS, TOL};
 use super::linear::decode_linear;
 use super::{AlgorithmSpec, Inputs};
 use crate::ml::Task;
@@ -11,8 +11,16 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     task: Task::Regression,
     inputs: Inputs::Scaled,
     library: "sqlite-ml",
-    estimator: "coordinate descent on the Gram matrix, alpha 1.0",
-    fit: |x, y| fit(1.0, 1.0, x.view(), y),
+    estimator: "coordinate descent on the Gram matrix",
+    params: &[ALPHA, MAX_ITER, TOL],
+    fit: |x, y, settings| {
+        fit(
+            &descent(settings, 1.0)?,
+            settings.f64("alpha")?,
+            x.view(),
+            y,
+        )
+    },
     decode: decode_linear,
 };
 
@@ -21,7 +29,8 @@ pub const REGRESSOR_CV: AlgorithmSpec = AlgorithmSpec {
     task: Task::Regression,
     inputs: Inputs::Scaled,
     library: "sqlite-ml",
-    estimator: "as lasso, alpha from 30 values by 5-fold cross-validation",
-    fit: |x, y| fit_cv(1.0, x.view(), y),
+    estimator: "as lasso, alpha chosen by k-fold cross-validation",
+    params: &[N_ALPHAS, CV, MAX_ITER, TOL],
+    fit: |x, y, settings| fit_cv(&descent(settings, 1.0)?, settings, x.view(), y),
     decode: decode_linear,
 };

@@ -29,7 +29,8 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     inputs: Inputs::Scaled,
     library: "smartcore",
     estimator: "normal equations by smartcore's SVD; SVD of the rows if ill-conditioned",
-    fit: |x, y| fit(x.view(), y),
+    params: &[],
+    fit: |x, y, _| fit(x.view(), y),
     decode: decode_linear,
 };
 

@@ -21,6 +21,7 @@ mod random_forest;
 mod ridge;
 mod sampling;
 mod sgd;
+mod shared_params;
 mod smartcore_util;
 mod svm;
 mod tree;
@@ -30,6 +31,7 @@ use ndarray::{Array2, ArrayView2};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::hyperparams::{Param, Settings};
 use super::model::Shape;
 use super::Task;
 use crate::Error;
@@ -76,11 +78,29 @@ pub trait Fitted: Send + Sync {
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<f64>, Error>;
     /// Appends the estimator's own bytes, read back by its spec's `decode`.
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error>;
+    /// Each row's probability of each of the `classes` classes (rows x
+    /// classes, each row summing to 1, its largest, the first on ties, the
+    /// class `predict` gives), or `None` for an estimator without them.
+    fn probabilities(
+        &self,
+        _x: ArrayView2<'_, f64>,
+        _classes: usize,
+    ) -> Result<Option<Array2<f64>>, Error> {
+        Ok(None)
+    }
+    /// The model its first `n_estimators` members make, exactly the one a
+    /// fit with that many would give, or `None` where that does not hold.
+    /// A search fits the most trees it asks for once, and scores the fewer
+    /// from them.
+    fn first(&self, _n_estimators: usize) -> Option<Box<dyn Fitted>> {
+        None
+    }
 }
 
 /// Takes the training rows: an estimator that keeps its own copy in
-/// another layout (the trees) lets them go before it grows.
-pub type FitFn = fn(Array2<f64>, &Target<'_>) -> Result<Box<dyn Fitted>, Error>;
+/// another layout (the trees) lets them go before it grows. The settings
+/// hold a value for each of the spec's `params`.
+pub type FitFn = fn(Array2<f64>, &Target<'_>, &Settings) -> Result<Box<dyn Fitted>, Error>;
 /// Reads an estimator's bytes, checking its counts against the header's [`Shape`].
 pub type DecodeFn = fn(&[u8], &Shape) -> Result<Box<dyn Fitted>, Error>;
 
@@ -100,10 +120,19 @@ pub struct AlgorithmSpec {
     pub inputs: Inputs,
     /// The crate that fits it (stored as `sqml_models.library`).
     pub library: &'static str,
-    /// The estimator and its settings, as the README's table shows them.
+    /// The estimator, as the README's table shows it.
     pub estimator: &'static str,
+    /// Its hyperparameters, each declared once here.
+    pub params: &'static [Param],
     pub fit: FitFn,
     pub decode: DecodeFn,
+}
+
+impl AlgorithmSpec {
+    /// Its settings: the options' `hyperparams` over its defaults, checked.
+    pub fn settings(&self, options: &super::options::TrainOptions) -> Result<Settings, Error> {
+        Settings::new(self.name, self.params, &options.hyperparams, options.seed)
+    }
 }
 
 /// In the order sqlite-ml 0.1.2 lists them.
@@ -190,6 +219,28 @@ pub fn argmax_rows(outputs: &[Vec<f64>], rows: usize) -> Vec<f64> {
         .collect()
 }
 
+/// Each row divided by its sum: shares of votes or weights. A row of zeros
+/// (no vote) is left as it is.
+pub fn shares(mut rows: Array2<f64>) -> Array2<f64> {
+    for mut row in rows.rows_mut() {
+        let total = row.sum();
+        if total > 0.0 {
+            row.mapv_inplace(|v| v / total);
+        }
+    }
+    rows
+}
+
+/// The softmax of each row of scores, in place.
+pub fn softmax_rows(scores: &mut Array2<f64>) {
+    for mut row in scores.rows_mut() {
+        let top = row.fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+        row.mapv_inplace(|v| (v - top).exp());
+        let total = row.sum();
+        row.mapv_inplace(|v| v / total);
+    }
+}
+
 /// A class index (as the estimators return it) below `n_classes`.
 pub fn is_class(n_classes: usize) -> impl Fn(f64) -> bool {
     move |v| v >= 0.0 && v.fract() == 0.0 && v < n_classes as f64
@@ -201,6 +252,22 @@ pub fn encode<T: Serialize>(model: &T, out: &mut Vec<u8>) -> Result<(), Error> {
     *out = postcard::to_extend(model, std::mem::take(out))
         .map_err(|e| Error::Model(format!("cannot encode the model: {e}")))?;
     Ok(())
+}
+
+/// Reads a model's own bytes followed by settings it gained after its first
+/// version (`encode` them after the model): blobs written before hold none,
+/// and get `S::default()`, the settings they were fitted with.
+pub fn decode_with_settings<T: DeserializeOwned, S: DeserializeOwned + Default>(
+    bytes: &[u8],
+) -> Result<(T, S), Error> {
+    let (model, rest) =
+        postcard::take_from_bytes::<T>(bytes).map_err(|e| Error::Model(e.to_string()))?;
+    let settings = if rest.is_empty() {
+        S::default()
+    } else {
+        decode(rest)?
+    };
+    Ok((model, settings))
 }
 
 /// Reads a model's own bytes. Models holding trees check them after this

@@ -1,25 +1,43 @@
-//! `random_forest`: 100 CART trees on bootstrap samples, as scikit-learn's
-//! defaults: every feature tried at each split for regression, the square
-//! root of their number for classification.
+//! `random_forest`: CART trees on bootstrap samples, as scikit-learn's
+//! defaults: 100 trees, every feature tried at each split for regression,
+//! the square root of their number for classification.
 
-use super::forest::{decode_forest, fit, Settings};
+use super::forest::{decode_forest, fit, limits, Ensemble};
+use super::shared_params::{
+    max_depth, max_features, n_estimators, BOOTSTRAP, MAX_TREES, MIN_SAMPLES_LEAF,
+    MIN_SAMPLES_SPLIT,
+};
 use super::{AlgorithmSpec, Inputs};
+use crate::ml::hyperparams::{Features, Param, Settings};
 use crate::ml::Task;
+use crate::Error;
+
+const TREES: Param = n_estimators(100, MAX_TREES, "trees");
+
+fn ensemble(settings: &Settings) -> Result<Ensemble, Error> {
+    Ok(Ensemble {
+        trees: settings.usize("n_estimators")?,
+        bootstrap: settings.bool("bootstrap")?,
+        max_features: settings.features("max_features")?,
+        growth: limits(settings)?,
+    })
+}
 
 pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "random_forest",
     task: Task::Regression,
     inputs: Inputs::Trees,
     library: "sqlite-ml",
-    estimator: "100 CART trees on bootstrap samples, all features per split, mean",
-    fit: |x, y| {
-        let settings = Settings {
-            trees: 100,
-            bootstrap: true,
-            max_features: |features| features,
-        };
-        fit(x, y, &settings)
-    },
+    estimator: "CART trees on bootstrap samples, squared error, mean",
+    params: &[
+        TREES,
+        max_depth(None),
+        MIN_SAMPLES_SPLIT,
+        MIN_SAMPLES_LEAF,
+        max_features(Features::All),
+        BOOTSTRAP,
+    ],
+    fit: |x, y, settings| fit(x, y, &ensemble(settings)?),
     decode: decode_forest,
 };
 
@@ -28,14 +46,15 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     task: Task::Classification,
     inputs: Inputs::Trees,
     library: "sqlite-ml",
-    estimator: "100 CART trees on bootstrap samples, sqrt(features) per split, majority vote",
-    fit: |x, y| {
-        let settings = Settings {
-            trees: 100,
-            bootstrap: true,
-            max_features: |features| (features as f64).sqrt() as usize,
-        };
-        fit(x, y, &settings)
-    },
+    estimator: "CART trees on bootstrap samples, Gini, majority vote",
+    params: &[
+        TREES,
+        max_depth(None),
+        MIN_SAMPLES_SPLIT,
+        MIN_SAMPLES_LEAF,
+        max_features(Features::Sqrt),
+        BOOTSTRAP,
+    ],
+    fit: |x, y, settings| fit(x, y, &ensemble(settings)?),
     decode: decode_forest,
 };

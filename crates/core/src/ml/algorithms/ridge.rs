@@ -13,22 +13,43 @@ use smartcore::linalg::traits::cholesky::CholeskyDecomposable;
 
 use super::gram::{self, Normal};
 use super::linear::{decode_linear, Linear};
+use super::shared_params::{alpha, cv};
 use super::smartcore_util::failed;
 use super::{argmax_rows, cv, decode, encode, AlgorithmSpec, Fitted, Inputs, Target};
+use crate::ml::hyperparams::{Kind, Param, Settings};
 use crate::ml::model::Shape;
 use crate::ml::Task;
 use crate::Error;
 
-/// scikit-learn's RidgeCV and RidgeClassifierCV candidates.
-const CV_ALPHAS: [f64; 3] = [0.1, 1.0, 10.0];
+const ALPHA: Param = alpha(1.0, "the L2 penalty's strength");
+/// Candidates as scikit-learn's RidgeCV and RidgeClassifierCV.
+const CV_PARAMS: &[Param] = &[
+    Param {
+        name: "alphas",
+        kind: Kind::Floats {
+            default: &[0.1, 1.0, 10.0],
+            max: 1e12,
+            max_len: 100,
+        },
+        meaning: "the penalties tried, each a solve of the p x p normal equations per fold",
+    },
+    cv(5),
+];
+
+/// The candidate that cross-validates best.
+fn chosen(settings: &Settings, x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<f64, Error> {
+    let alphas = settings.f64s("alphas")?;
+    cv::choose(&alphas, (settings.usize("cv")?, settings.seed), x, y, solve)
+}
 
 pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "ridge",
     task: Task::Regression,
     inputs: Inputs::Scaled,
     library: "sqlite-ml",
-    estimator: "normal equations with smartcore's Cholesky, alpha 1.0",
-    fit: |x, y| fit_regressor(1.0, x.view(), y),
+    estimator: "normal equations with smartcore's Cholesky",
+    params: &[ALPHA],
+    fit: |x, y, settings| fit_regressor(settings.f64("alpha")?, x.view(), y),
     decode: decode_linear,
 };
 
@@ -37,10 +58,11 @@ pub const REGRESSOR_CV: AlgorithmSpec = AlgorithmSpec {
     task: Task::Regression,
     inputs: Inputs::Scaled,
     library: "sqlite-ml",
-    estimator: "as ridge, alpha from 0.1, 1, 10 by 5-fold cross-validation",
-    fit: |x, y| {
+    estimator: "as ridge, alpha chosen by k-fold cross-validation",
+    params: CV_PARAMS,
+    fit: |x, y, settings| {
         let x = x.view();
-        fit_regressor(cv::choose(&CV_ALPHAS, x, y, solve)?, x, y)
+        fit_regressor(chosen(settings, x, y)?, x, y)
     },
     decode: decode_linear,
 };
@@ -50,8 +72,9 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     task: Task::Classification,
     inputs: Inputs::Scaled,
     library: "sqlite-ml",
-    estimator: "one ridge per class on +1/-1 targets, alpha 1.0",
-    fit: |x, y| fit_classifier(1.0, x.view(), y),
+    estimator: "one ridge per class on +1/-1 targets",
+    params: &[ALPHA],
+    fit: |x, y, settings| fit_classifier(settings.f64("alpha")?, x.view(), y),
     decode: decode_classifier,
 };
 
@@ -60,10 +83,11 @@ pub const CLASSIFIER_CV: AlgorithmSpec = AlgorithmSpec {
     task: Task::Classification,
     inputs: Inputs::Scaled,
     library: "sqlite-ml",
-    estimator: "as ridge, alpha from 0.1, 1, 10 by 5-fold cross-validation",
-    fit: |x, y| {
+    estimator: "as ridge, alpha chosen by k-fold cross-validation",
+    params: CV_PARAMS,
+    fit: |x, y, settings| {
         let x = x.view();
-        fit_classifier(cv::choose(&CV_ALPHAS, x, y, solve)?, x, y)
+        fit_classifier(chosen(settings, x, y)?, x, y)
     },
     decode: decode_classifier,
 };

@@ -1,6 +1,7 @@
 //! `sgd`: linear models fitted by stochastic gradient descent, with
 //! scikit-learn's SGDRegressor / SGDClassifier defaults (L2 penalty alpha
-//! 1e-4, up to 1000 epochs, stop after 5 epochs without a 1e-3 gain).
+//! 1e-4, up to 1000 epochs, stop after 5 epochs without a 1e-3 gain; hinge
+//! loss for classes, or log loss, which gives probabilities).
 //! Neither linfa nor smartcore has it.
 
 use ndarray::{Array1, Array2, ArrayView2, Axis};
@@ -8,23 +9,49 @@ use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use super::sampling::rng;
-use super::{argmax_rows, decode, encode, AlgorithmSpec, Fitted, Inputs, Target};
+use super::shared_params::{alpha, max_iter, tol};
+use super::{
+    argmax_rows, decode_with_settings, encode, shares, AlgorithmSpec, Fitted, Inputs, Target,
+};
+use crate::ml::hyperparams::{Kind, Param, Settings};
 use crate::ml::model::Shape;
-use crate::ml::{split::SEED, Task};
+use crate::ml::Task;
 use crate::Error;
 
-const ALPHA: f64 = 1e-4;
-const MAX_EPOCHS: usize = 1000;
-const TOL: f64 = 1e-3;
-const PATIENCE: usize = 5;
+const ALPHA: Param = alpha(1e-4, "L2 penalty");
+const MAX_ITER: Param = max_iter(1000, "epochs at most");
+const TOL: Param = tol(1e-3, "the gain in loss per row an epoch must make to count");
+const N_ITER_NO_CHANGE: Param = Param {
+    name: "n_iter_no_change",
+    kind: Kind::Int {
+        default: 5,
+        min: 1,
+        max: 10_000,
+    },
+    meaning: "epochs without that gain before training stops",
+};
 
 pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "sgd",
     task: Task::Regression,
     inputs: Inputs::Scaled,
     library: "sqlite-ml",
-    estimator: "squared loss, L2 alpha 1e-4, learning rate 0.01 / t^0.25",
-    fit: |x, y| fit_regressor(x.view(), y),
+    estimator: "squared loss, learning rate eta0 / t^0.25",
+    params: &[
+        ALPHA,
+        MAX_ITER,
+        TOL,
+        N_ITER_NO_CHANGE,
+        Param {
+            name: "eta0",
+            kind: Kind::PositiveFloat {
+                default: 0.01,
+                max: 10.0,
+            },
+            meaning: "the initial learning rate",
+        },
+    ],
+    fit: |x, y, settings| fit_regressor(x.view(), y, settings),
     decode: decode_model,
 };
 
@@ -33,10 +60,47 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     task: Task::Classification,
     inputs: Inputs::Scaled,
     library: "sqlite-ml",
-    estimator: "hinge loss one-vs-rest, L2 alpha 1e-4, 'optimal' learning rate",
-    fit: |x, y| fit_classifier(x.view(), y),
+    estimator: "one-vs-rest, 'optimal' learning rate",
+    params: &[
+        ALPHA,
+        MAX_ITER,
+        TOL,
+        N_ITER_NO_CHANGE,
+        Param {
+            name: "loss",
+            kind: Kind::Choice {
+                default: "hinge",
+                values: &["hinge", "log_loss"],
+            },
+            meaning: "hinge (a linear SVM) or log_loss (logistic regression)",
+        },
+    ],
+    fit: |x, y, settings| fit_classifier(x.view(), y, settings),
     decode: decode_model,
 };
+
+/// How the descent runs, from the hyperparameters.
+struct Descent {
+    alpha: f64,
+    epochs: usize,
+    tol: f64,
+    patience: usize,
+    eta0: f64,
+    seed: u64,
+}
+
+impl Descent {
+    fn of(settings: &Settings, eta0: f64) -> Result<Descent, Error> {
+        Ok(Descent {
+            alpha: settings.f64("alpha")?,
+            epochs: settings.usize("max_iter")?,
+            tol: settings.f64("tol")?,
+            patience: settings.usize("n_iter_no_change")?,
+            eta0,
+            seed: settings.seed,
+        })
+    }
+}
 
 /// One linear function per output: its weights (a row) and intercept.
 #[derive(Serialize, Deserialize)]
@@ -44,6 +108,17 @@ struct Linear {
     weights: Array2<f64>,
     intercepts: Array1<f64>,
     classify: bool,
+    #[serde(skip)]
+    loss: ClassLoss,
+}
+
+/// A classifier's loss, written after the weights: blobs of earlier
+/// versions have none, and were fitted with the hinge loss.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+enum ClassLoss {
+    #[default]
+    Hinge,
+    Log,
 }
 
 impl Fitted for Linear {
@@ -57,12 +132,29 @@ impl Fitted for Linear {
     }
 
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error> {
-        encode(self, out)
+        encode(self, out)?;
+        encode(&self.loss, out)
+    }
+
+    /// With the log loss, as scikit-learn's one-vs-rest: each class's
+    /// logistic, divided by their sum. The hinge loss has none.
+    fn probabilities(
+        &self,
+        x: ArrayView2<'_, f64>,
+        _classes: usize,
+    ) -> Result<Option<Array2<f64>>, Error> {
+        if !self.classify || self.loss != ClassLoss::Log {
+            return Ok(None);
+        }
+        let mut scores = x.dot(&self.weights.t()) + &self.intercepts;
+        scores.mapv_inplace(|s| 1.0 / (1.0 + (-s).exp()));
+        Ok(Some(shares(scores)))
     }
 }
 
 fn decode_model(bytes: &[u8], shape: &Shape) -> Result<Box<dyn Fitted>, Error> {
-    let model: Linear = decode(bytes)?;
+    let (mut model, loss): (Linear, ClassLoss) = decode_with_settings(bytes)?;
+    model.loss = loss;
     let classes = model.classify.then_some(model.weights.nrows());
     shape.expect(model.weights.ncols(), classes)?;
     if model.weights.nrows() != model.intercepts.len() || model.weights.nrows() == 0 {
@@ -74,6 +166,7 @@ fn decode_model(bytes: &[u8], shape: &Shape) -> Result<Box<dyn Fitted>, Error> {
 enum Loss {
     Squared,
     Hinge,
+    Log,
 }
 
 impl Loss {
@@ -92,67 +185,93 @@ impl Loss {
                     (0.0, 0.0)
                 }
             }
+            Loss::Log => {
+                // ln(1 + e^-z) and its derivative, without overflow.
+                let z = prediction * target;
+                let value = if z > 0.0 {
+                    (-z).exp().ln_1p()
+                } else {
+                    -z + z.exp().ln_1p()
+                };
+                (value, -target / (1.0 + z.exp()))
+            }
         }
     }
 }
 
 /// Plain SGD on one output; returns (weights, intercept).
-fn descend(x: ArrayView2<'_, f64>, y: &[f64], loss: Loss) -> (Array1<f64>, f64) {
+fn descend(x: ArrayView2<'_, f64>, y: &[f64], loss: Loss, d: &Descent) -> (Array1<f64>, f64) {
+    let alpha = d.alpha;
     let (n, p) = x.dim();
     let mut w = Array1::<f64>::zeros(p);
     let mut b = 0.0;
     let mut order: Vec<usize> = (0..n).collect();
-    let mut rng = rng(SEED);
+    let mut rng = rng(d.seed);
     // scikit-learn's "optimal" schedule for the classifier, "invscaling" for the regressor.
-    let typical = (1.0 / ALPHA.sqrt()).sqrt();
-    let optimal_start = 1.0 / (typical * ALPHA);
+    let typical = (1.0 / alpha.sqrt()).sqrt();
+    let optimal_start = 1.0 / (typical * alpha);
     let mut t = 1.0f64;
     let (mut best, mut stale) = (f64::INFINITY, 0);
-    for _ in 0..MAX_EPOCHS {
+    for _ in 0..d.epochs {
         order.shuffle(&mut rng);
         let mut total = 0.0;
         for &i in &order {
             let row = x.row(i);
             let prediction = row.dot(&w) + b;
             let eta = match loss {
-                Loss::Squared => 0.01 / t.powf(0.25),
-                Loss::Hinge => 1.0 / (ALPHA * (optimal_start + t - 1.0)),
+                Loss::Squared => d.eta0 / t.powf(0.25),
+                Loss::Hinge | Loss::Log => 1.0 / (alpha * (optimal_start + t - 1.0)),
             };
             let (value, derivative) = loss.at(prediction, y[i]);
             total += value;
             let derivative = derivative.clamp(-1e12, 1e12);
-            w *= (1.0 - eta * ALPHA).max(0.0);
+            w *= (1.0 - eta * alpha).max(0.0);
             if derivative != 0.0 {
                 w.scaled_add(-eta * derivative, &row);
                 b -= eta * derivative;
             }
             t += 1.0;
         }
-        if total > best - TOL * n as f64 {
+        if total > best - d.tol * n as f64 {
             stale += 1;
         } else {
             stale = 0;
         }
         best = best.min(total);
-        if stale >= PATIENCE || !total.is_finite() {
+        if stale >= d.patience || !total.is_finite() {
             break;
         }
     }
     (w, b)
 }
 
-fn fit_regressor(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error> {
-    let (w, b) = descend(x, y.values()?, Loss::Squared);
+fn fit_regressor(
+    x: ArrayView2<'_, f64>,
+    y: &Target<'_>,
+    settings: &Settings,
+) -> Result<Box<dyn Fitted>, Error> {
+    let descent = Descent::of(settings, settings.f64("eta0")?)?;
+    let (w, b) = descend(x, y.values()?, Loss::Squared, &descent);
     let weights = w.insert_axis(Axis(0));
     Ok(Box::new(Linear {
         weights,
         intercepts: Array1::from(vec![b]),
         classify: false,
+        loss: ClassLoss::default(),
     }))
 }
 
-fn fit_classifier(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error> {
+fn fit_classifier(
+    x: ArrayView2<'_, f64>,
+    y: &Target<'_>,
+    settings: &Settings,
+) -> Result<Box<dyn Fitted>, Error> {
     let (y, n_classes) = y.classes()?;
+    let descent = Descent::of(settings, 0.0)?;
+    let loss = match settings.choice("loss")? {
+        "log_loss" => ClassLoss::Log,
+        _ => ClassLoss::Hinge,
+    };
     let mut weights = Array2::zeros((n_classes, x.ncols()));
     let mut intercepts = Array1::zeros(n_classes);
     for class in 0..n_classes {
@@ -160,7 +279,11 @@ fn fit_classifier(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitt
             .iter()
             .map(|&c| if c == class { 1.0 } else { -1.0 })
             .collect();
-        let (w, b) = descend(x, &signs, Loss::Hinge);
+        let rule = match loss {
+            ClassLoss::Hinge => Loss::Hinge,
+            ClassLoss::Log => Loss::Log,
+        };
+        let (w, b) = descend(x, &signs, rule, &descent);
         weights.row_mut(class).assign(&w);
         intercepts[class] = b;
     }
@@ -168,5 +291,6 @@ fn fit_classifier(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitt
         weights,
         intercepts,
         classify: true,
+        loss,
     }))
 }

@@ -1,13 +1,10 @@
-//! Wrapping smartcore estimators as [`Fitted`] models.
+//! What the smartcore estimators share: matrices, targets and errors.
 
 use ndarray::ArrayView2;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use smartcore::api::Predictor;
 use smartcore::error::Failed;
 use smartcore::linalg::basic::matrix::DenseMatrix;
 
-use super::{decode, encode, Fitted};
 use crate::Error;
 
 pub fn failed(err: Failed) -> Error {
@@ -25,25 +22,12 @@ pub fn class_targets(y: &[usize]) -> Vec<i32> {
     y.iter().map(|&c| c as i32).collect()
 }
 
-pub struct Classifier<M>(pub M);
+/// A smartcore classifier's predictions as class indices.
+pub struct Classifier<'a, M>(pub &'a M);
 
-impl<M> Fitted for Classifier<M>
-where
-    M: Predictor<DenseMatrix<f64>, Vec<i32>> + Serialize + Send + Sync,
-{
-    fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<f64>, Error> {
+impl<M: Predictor<DenseMatrix<f64>, Vec<i32>>> Classifier<'_, M> {
+    pub fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<f64>, Error> {
         let classes = self.0.predict(&dense(x)?).map_err(failed)?;
         Ok(classes.into_iter().map(f64::from).collect())
     }
-
-    fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error> {
-        encode(&self.0, out)
-    }
-}
-
-pub fn decode_classifier<M>(bytes: &[u8]) -> Result<Box<dyn Fitted>, Error>
-where
-    M: Predictor<DenseMatrix<f64>, Vec<i32>> + Serialize + DeserializeOwned + Send + Sync + 'static,
-{
-    Ok(Box::new(Classifier(decode::<M>(bytes)?)))
 }

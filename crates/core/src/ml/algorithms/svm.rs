@@ -1,5 +1,5 @@
-//! `svr` and `svc`: support vector machines with an RBF kernel, C = 1 and
-//! gamma = 1 / (features * variance), scikit-learn's "scale". linfa-svm is
+//! `svr` and `svc`: support vector machines with an RBF kernel, by default
+//! C = 1 and gamma = 1 / (features * variance), scikit-learn's "scale". linfa-svm is
 //! binary; the classifier votes over one machine per pair of classes
 //! (one-vs-one, as scikit-learn's SVC). linfa-svm keeps its kernel through
 //! serde, which smartcore's SVC does not.
@@ -10,22 +10,42 @@ use ndarray::{Array1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
 use super::{argmax, decode, encode, AlgorithmSpec, Fitted, Inputs, Target};
+use crate::ml::hyperparams::{Kind, Param, Settings};
 use crate::ml::model::Shape;
 use crate::ml::Task;
 use crate::Error;
 
 /// linfa-svm holds the full n x n kernel matrix while training.
 const MAX_ROWS: usize = 20_000;
-const C: f64 = 1.0;
-const EPSILON: f64 = 0.1;
+
+const C: Param = Param {
+    name: "C",
+    kind: Kind::PositiveFloat {
+        default: 1.0,
+        max: 1e6,
+    },
+    meaning: "the penalty on errors (larger: a closer fit)",
+};
 
 pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "svr",
     task: Task::Regression,
     inputs: Inputs::Scaled,
     library: "linfa",
-    estimator: "linfa-svm epsilon-SVR, RBF kernel, C 1, epsilon 0.1, gamma 'scale'; up to 20,000 training rows",
-    fit: |x, y| fit_regressor(x.view(), y),
+    estimator: "linfa-svm epsilon-SVR, RBF kernel, gamma 'scale'; up to 20,000 training rows",
+    params: &[
+        C,
+        Param {
+            name: "epsilon",
+            kind: Kind::Float {
+                default: 0.1,
+                min: 0.0,
+                max: 1e6,
+            },
+            meaning: "errors within this distance of the target cost nothing",
+        },
+    ],
+    fit: |x, y, settings| fit_regressor(x.view(), y, settings),
     decode: |bytes, _| Ok(Box::new(decode::<Regressor>(bytes)?)),
 };
 
@@ -34,9 +54,9 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     task: Task::Classification,
     inputs: Inputs::Scaled,
     library: "linfa",
-    estimator:
-        "linfa-svm C-SVC one-vs-one, RBF kernel, C 1, gamma 'scale'; up to 20,000 training rows",
-    fit: |x, y| fit_classifier(x.view(), y),
+    estimator: "linfa-svm C-SVC one-vs-one, RBF kernel, gamma 'scale'; up to 20,000 training rows",
+    params: &[C],
+    fit: |x, y, settings| fit_classifier(x.view(), y, settings),
     decode: decode_classifier,
 };
 
@@ -117,19 +137,28 @@ impl Fitted for Classifier {
     }
 }
 
-fn fit_regressor(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error> {
+fn fit_regressor(
+    x: ArrayView2<'_, f64>,
+    y: &Target<'_>,
+    settings: &Settings,
+) -> Result<Box<dyn Fitted>, Error> {
     check_size(x, "svr")?;
     let dataset = DatasetBase::new(x.to_owned(), Array1::from(y.values()?.to_vec()));
     let model = Svm::<f64, f64>::params()
-        .c_svr(C, Some(EPSILON))
+        .c_svr(settings.f64("C")?, Some(settings.f64("epsilon")?))
         .gaussian_kernel(kernel_eps(x))
         .fit(&dataset)
         .map_err(svm_error)?;
     Ok(Box::new(Regressor(model)))
 }
 
-fn fit_classifier(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error> {
+fn fit_classifier(
+    x: ArrayView2<'_, f64>,
+    y: &Target<'_>,
+    settings: &Settings,
+) -> Result<Box<dyn Fitted>, Error> {
     check_size(x, "svc")?;
+    let c = settings.f64("C")?;
     let (y, n_classes) = y.classes()?;
     let eps = kernel_eps(x);
     let mut pairs = Vec::new();
@@ -142,7 +171,7 @@ fn fit_classifier(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitt
             }
             let dataset = DatasetBase::new(x.select(Axis(0), &rows), labels);
             let machine = Svm::<f64, bool>::params()
-                .pos_neg_weights(C, C)
+                .pos_neg_weights(c, c)
                 .gaussian_kernel(eps)
                 .fit(&dataset)
                 .map_err(svm_error)?;

@@ -157,7 +157,22 @@ pub struct Growth {
     pub max_depth: Option<usize>,
     /// Features drawn at random for each split; `None` tries them all.
     pub max_features: Option<usize>,
+    /// The fewest rows a node needs to be split (2 or more).
+    pub min_samples_split: usize,
+    /// The fewest rows each side of a split keeps (1 or more).
+    pub min_samples_leaf: usize,
     pub seed: u64,
+}
+
+impl Growth {
+    /// Grown as far as the rows allow, every feature tried at each split.
+    pub const FULL: Growth = Growth {
+        max_depth: None,
+        max_features: None,
+        min_samples_split: 2,
+        min_samples_leaf: 1,
+        seed: 0,
+    };
 }
 
 #[derive(Clone, Copy)]
@@ -335,10 +350,14 @@ fn grow(
                 t
             })
             .collect();
-        // Pure nodes and single rows stay leaves.
+        // Pure nodes and nodes too small to split stay leaves.
+        let fewest = growth
+            .min_samples_split
+            .max(2 * growth.min_samples_leaf)
+            .max(2);
         let growing: Vec<bool> = totals
             .iter()
-            .map(|t| t.rows > 1 && t.low < t.high)
+            .map(|t| t.rows >= fewest && t.low < t.high)
             .collect();
         let allowed = growth.max_features.filter(|&m| m < features).map(|m| {
             let mut allowed = vec![false; frontier.len() * features];
@@ -360,10 +379,12 @@ fn grow(
                 }
                 left.iter_mut().for_each(|v| *v = 0.0);
                 let mut last = f64::NAN;
-                for &r in &order[segment.start..segment.end] {
+                let rows = segment.end - segment.start;
+                let leaf = growth.min_samples_leaf;
+                for (on_left, &r) in order[segment.start..segment.end].iter().enumerate() {
                     let r = r as usize;
                     let value = column[r];
-                    if left[0] > 0.0 && value > last {
+                    if left[0] > 0.0 && value > last && on_left >= leaf && rows - on_left >= leaf {
                         let gain = criterion.gain(&totals[s].stats, &left);
                         if best[s].is_none_or(|b| gain > b.gain) {
                             let mut threshold = last + (value - last) / 2.0;
@@ -525,11 +546,7 @@ mod test {
     use super::*;
     use ndarray::{array, Array2};
 
-    const ALL: Growth = Growth {
-        max_depth: None,
-        max_features: None,
-        seed: 0,
-    };
+    const ALL: Growth = Growth::FULL;
 
     #[test]
     fn a_step_function_is_learned_exactly() {
@@ -606,6 +623,7 @@ mod test {
                 max_depth,
                 max_features: Some(2),
                 seed: 7,
+                ..Growth::FULL
             };
             let criterion = Criterion::Gini {
                 y: &y,
