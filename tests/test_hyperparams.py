@@ -149,15 +149,22 @@ def test_hyperparameters_change_the_model():
     ],
 )
 def test_bad_hyperparameters_are_refused_and_nothing_is_written(options, message):
+    assert message in refused_forest_options(options)
+
+
+def refused_forest_options(options: str) -> str:
+    """The message a random_forest training on iris with these options fails
+    with, having written nothing."""
     conn = sqlite_ml.connect(":memory:", route="functions")
     conn.execute("SELECT sqml_load_dataset('iris')")
-    got = fails(
-        conn,
-        "SELECT sqml_train('e', 'classification', 'random_forest', 'dataset_iris', 'target', ?)",
-        (options,),
-    )
-    assert message in got
-    conn.close()
+    try:
+        return fails(
+            conn,
+            "SELECT sqml_train('e', 'classification', 'random_forest', 'dataset_iris', 'target', ?)",
+            (options,),
+        )
+    finally:
+        conn.close()
 
 
 def test_an_unknown_name_lists_the_algorithms_hyperparameters_with_defaults():
@@ -224,3 +231,43 @@ def test_the_same_seed_gives_the_same_model_whatever_the_threads():
     for algorithm in one:
         assert one[algorithm][0] == other[algorithm][0]
         assert one[algorithm][2] != other[algorithm][2]
+
+
+def test_a_catalog_of_the_previous_format_gains_the_new_columns_and_keeps_its_runs(tmp_path):
+    """The catalog this project wrote before hyperparameters, seeds and
+    searches (made here by removing them again) opens, keeps its rows with
+    NULL in the new columns, and trains and searches afterwards."""
+    path = tmp_path / "previous.db"
+    conn = sqlite_ml.connect(path)
+    conn.execute("SELECT sqml_load_dataset('iris')")
+    first = sqlite_ml.train(conn, "old", "classification", "knn", "dataset_iris", "target")
+    conn.execute("DROP VIEW sqml_models_overview")
+    conn.execute("DROP TABLE sqml_search_results")
+    for column in ("hyperparams", "seed", "fingerprint"):
+        conn.execute(f"ALTER TABLE sqml_runs DROP COLUMN {column}")
+    conn.commit()
+    conn.close()
+    conn = sqlite_ml.connect(path)
+    (old,) = sqlite_ml.models(conn, "old")
+    assert old["hyperparams"] is None and old["deployed"] is True
+    report = sqlite_ml.train(
+        conn,
+        "old",
+        "classification",
+        "knn",
+        "dataset_iris",
+        "target",
+        search="grid",
+        search_params={"n_neighbors": [3, 7]},
+    )
+    runs = sqlite_ml.runs(conn, "old")
+    assert [r["run_id"] for r in runs] == [first["run_id"], report["run_id"]]
+    assert runs[0]["hyperparams"] is None and runs[0]["seed"] is None
+    assert runs[1]["hyperparams"] == report["hyperparams"]
+    assert scalar_of(conn, "SELECT count(*) FROM sqml_search_results") == 2
+    assert scalar_of(conn, "SELECT count(*) FROM sqml_models_overview") == 2
+    conn.close()
+
+
+def scalar_of(conn, sql: str):
+    return conn.execute(sql).fetchone()[0]

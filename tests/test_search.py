@@ -9,6 +9,7 @@ import json
 
 import pytest
 from catalog import fails
+from test_hyperparams import refused_forest_options
 from test_sql_api import write
 
 import sqlite_ml
@@ -62,50 +63,31 @@ def test_a_random_search_draws_distinct_candidates_from_the_grid():
     conn = sqlite_ml.connect(":memory:")
     conn.execute("SELECT sqml_load_dataset('diabetes')")
     alphas = [0.001, 0.01, 0.1, 1.0, 10.0, 100.0]
-    report = sqlite_ml.train(
-        conn,
-        "r",
-        "regression",
-        "ridge",
-        "dataset_diabetes",
-        "target",
-        search="random",
-        search_params={"alpha": alphas},
-        search_args={"n_iter": 4},
-        seed=9,
-    )
+
+    def draw(n_iter: int, **options) -> dict:
+        return sqlite_ml.train(
+            conn,
+            "r",
+            "regression",
+            "ridge",
+            "dataset_diabetes",
+            "target",
+            search="random",
+            search_params={"alpha": alphas},
+            search_args={"n_iter": n_iter},
+            **options,
+        )
+
+    report = draw(4, seed=9)
     assert report["search"]["candidates"] == 4
     tried = [
         json.loads(p)["alpha"]
         for (p,) in conn.execute("SELECT params FROM sqml_search_results ORDER BY candidate")
     ]
     assert len(set(tried)) == 4 and set(tried) <= set(alphas)
-    again = sqlite_ml.train(
-        conn,
-        "r",
-        "regression",
-        "ridge",
-        "dataset_diabetes",
-        "target",
-        search="random",
-        search_params={"alpha": alphas},
-        search_args={"n_iter": 4},
-        seed=9,
-    )
-    assert again["search"] == report["search"]
+    assert draw(4, seed=9)["search"] == report["search"]
     # More draws than the grid holds: the whole grid, once each.
-    whole = sqlite_ml.train(
-        conn,
-        "r",
-        "regression",
-        "ridge",
-        "dataset_diabetes",
-        "target",
-        search="random",
-        search_params={"alpha": alphas},
-        search_args={"n_iter": 50},
-    )
-    assert whole["search"]["candidates"] == len(alphas)
+    assert draw(50)["search"]["candidates"] == len(alphas)
     conn.close()
 
 
@@ -187,15 +169,7 @@ def test_folds_match_scikit_learns():
     ],
 )
 def test_bad_searches_are_refused_and_nothing_is_written(options, message):
-    conn = sqlite_ml.connect(":memory:", route="functions")
-    conn.execute("SELECT sqml_load_dataset('iris')")
-    got = fails(
-        conn,
-        "SELECT sqml_train('e', 'classification', 'random_forest', 'dataset_iris', 'target', ?)",
-        (json.dumps(options),),
-    )
-    assert message in got
-    conn.close()
+    assert message in refused_forest_options(json.dumps(options))
 
 
 def test_more_folds_than_training_rows_is_refused():
