@@ -511,8 +511,10 @@ def models(conn: sqlite3.Connection, experiment: str) -> list[dict[str, Any]]:
     hyperparameters, metrics, score and whether it is the deployed one."""
     found = _catalog_rows(
         conn,
-        """SELECT m.id AS model_id, r.id AS run_id, r.algorithm AS algorithm,
-                  m.library AS library, m.created_at AS created_at,
+        # The run's columns first (a catalog older than `hyperparams` has
+        # none), the model's after them, so that its created_at is kept.
+        """SELECT r.*, m.id AS model_id, r.id AS run_id, m.library AS library,
+                  m.created_at AS created_at,
                   EXISTS (SELECT 1 FROM sqml_deployments d
                            WHERE d.model_id = m.id AND d.active) AS deployed
              FROM sqml_models m
@@ -522,27 +524,14 @@ def models(conn: sqlite3.Connection, experiment: str) -> list[dict[str, Any]]:
             ORDER BY m.id""",
         (experiment,),
     )
-    hyperparams = {}
-    has_column = (
-        any(
-            name == "hyperparams"
-            for (name,) in conn.execute("SELECT name FROM pragma_table_info('sqml_runs')")
-        )
-        if found
-        else False
-    )
-    if has_column:
-        hyperparams = dict(
-            conn.execute(
-                "SELECT r.id, r.hyperparams FROM sqml_runs r JOIN sqml_experiments e "
-                "ON e.id = r.experiment_id WHERE e.name = ?",
-                (experiment,),
-            ).fetchall()
-        )
+    kept = ("model_id", "run_id", "algorithm", "library", "created_at", "deployed")
+    models = []
     for row in found:
-        row["deployed"] = bool(row["deployed"])
-        row["hyperparams"] = hyperparams.get(row["run_id"])
-        _parsed(row, "hyperparams")
-        row["metrics"] = _metrics(conn, row["model_id"])
-        row["score"] = row["metrics"].get("score")
-    return found
+        model = {key: row[key] for key in kept}
+        model["deployed"] = bool(model["deployed"])
+        model["hyperparams"] = row.get("hyperparams")
+        _parsed(model, "hyperparams")
+        model["metrics"] = _metrics(conn, model["model_id"])
+        model["score"] = model["metrics"].get("score")
+        models.append(model)
+    return models

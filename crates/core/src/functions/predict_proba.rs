@@ -8,45 +8,15 @@ use std::fmt::Write;
 use ndarray::ArrayView1;
 
 use super::predict::one_row;
-use crate::ml::{Label, Model};
 use crate::{Arg, Db, Error, Value};
 
 pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
     let (model, x) = one_row(db, args)?;
     let probabilities = model.probabilities(x)?;
-    let keys = keys(&model)?;
+    let keys = model.label_keys()?;
     let mut out = String::with_capacity(16 + keys.len() * 32);
-    object(&keys, probabilities.row(0), &mut out);
+    object(keys, probabilities.row(0), &mut out);
     Ok(Value::Text(out))
-}
-
-/// Each class label as a JSON object key (quoted, escaped, with its colon).
-pub fn keys(model: &Model) -> Result<Vec<String>, Error> {
-    let labels = model
-        .header
-        .classes
-        .as_ref()
-        .map_or(&[][..], |c| c.labels.as_slice());
-    let keys: Vec<String> = labels
-        .iter()
-        .map(|label| {
-            let text = match label {
-                Label::Text(t) => t.clone(),
-                number => number.to_json().to_string(),
-            };
-            format!("{}:", serde_json::Value::from(text))
-        })
-        .collect();
-    for (i, key) in keys.iter().enumerate() {
-        if keys[..i].contains(key) {
-            return Err(Error::InvalidArgument(format!(
-                "two class labels read as the same text {}; probabilities are keyed by the \
-                 label's text, so give the target one type",
-                key.trim_end_matches(':')
-            )));
-        }
-    }
-    Ok(keys)
 }
 
 /// Appends `{"label":p,...}`.

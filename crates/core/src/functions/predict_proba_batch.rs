@@ -6,7 +6,7 @@
 use ndarray::Array2;
 
 use super::predict_batch::read_rows;
-use super::predict_proba::{keys, object};
+use super::predict_proba::object;
 use crate::{Arg, Db, Error, Value};
 
 pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
@@ -15,14 +15,14 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
     let x = Array2::from_shape_vec((values.len() / width, width), values)
         .map_err(|e| Error::Sql(e.to_string()))?;
     let probabilities = model.probabilities(x)?;
-    let keys = keys(&model)?;
+    let keys = model.label_keys()?;
     let mut out = String::with_capacity(2 + probabilities.nrows() * (2 + keys.len() * 28));
     out.push('[');
     for (i, row) in probabilities.rows().into_iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        object(&keys, row, &mut out);
+        object(keys, row, &mut out);
     }
     out.push(']');
     Ok(Value::Text(out))

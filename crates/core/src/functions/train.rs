@@ -74,7 +74,6 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
     let hyperparams = outcome.settings.to_json();
     let (search, candidates) = match (&options.search, &outcome.search) {
         (Some(search), Some(scored)) => {
-            let best = crate::ml::search::best(scored);
             let rows = scored
                 .iter()
                 .map(|s| Candidate {
@@ -86,7 +85,7 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
                     rank: s.rank as i64,
                 })
                 .collect();
-            (crate::ml::search::summary(search, scored, best), rows)
+            (crate::ml::search::summary(search, scored), rows)
         }
         _ => (serde_json::Value::Null, Vec::new()),
     };

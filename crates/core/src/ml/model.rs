@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::algorithms::{self, Fitted};
 use super::plan::{Cell, ColumnPlan, Encoding, Kind, LeftOut, Lookup};
 use super::scaler::StandardScaler;
-use super::{Classes, Task};
+use super::{Classes, Label, Task};
 use crate::{Error, Value};
 
 const MAGIC: &[u8; 8] = b"SQMLMDL\0";
@@ -129,6 +129,10 @@ pub struct Model {
     width: usize,
     /// For each of `header.inputs`, its column in `header.columns`.
     input_columns: Vec<Option<usize>>,
+    /// Each class label as a JSON object key (quoted, escaped, with its
+    /// colon), made once per model for the probability functions; or why
+    /// the labels cannot be keys.
+    label_keys: Result<Vec<String>, String>,
 }
 
 /// A header of format `version` (version 3's upgraded).
@@ -175,6 +179,7 @@ impl Model {
             .iter()
             .map(|name| feature_index.get(name).copied())
             .collect();
+        let label_keys = label_keys(&header);
         Model {
             uid,
             header,
@@ -183,7 +188,15 @@ impl Model {
             lookups,
             width,
             input_columns,
+            label_keys,
         }
+    }
+
+    /// The class labels as JSON object keys, in label order.
+    pub fn label_keys(&self) -> Result<&[String], Error> {
+        self.label_keys
+            .as_deref()
+            .map_err(|e| Error::InvalidArgument(e.clone()))
     }
 
     /// For each column read for the training, its column among the
@@ -443,6 +456,33 @@ impl Model {
         }
         x
     }
+}
+
+fn label_keys(header: &Header) -> Result<Vec<String>, String> {
+    let labels = header
+        .classes
+        .as_ref()
+        .map_or(&[][..], |c| c.labels.as_slice());
+    let keys: Vec<String> = labels
+        .iter()
+        .map(|label| {
+            let text = match label {
+                Label::Text(t) => t.clone(),
+                number => number.to_json().to_string(),
+            };
+            format!("{}:", serde_json::Value::from(text))
+        })
+        .collect();
+    for (i, key) in keys.iter().enumerate() {
+        if keys[..i].contains(key) {
+            return Err(format!(
+                "two class labels read as the same text {}; probabilities are keyed by the \
+                 label's text, so give the target one type",
+                key.trim_end_matches(':')
+            ));
+        }
+    }
+    Ok(keys)
 }
 
 /// Runs an estimator call; a panic in the library means its stored data is

@@ -258,7 +258,7 @@ fn group_scores(
     group: &[usize],
     part: &Part<'_, '_, '_>,
 ) -> Result<Vec<(usize, f64)>, Error> {
-    let x_train: Array2<f64> = part.x.select(Axis(0), part.train);
+    let mut x_train: Array2<f64> = part.x.select(Axis(0), part.train);
     let x_test = part.x.select(Axis(0), part.test);
     let fit = |settings: &Settings, x_train: Array2<f64>| match *part.labels {
         Labels::Values(y) => {
@@ -271,10 +271,10 @@ fn group_scores(
         }
     };
     // The rows go to the first fit; a copy stays only for fits that follow.
-    let (first_rows, kept) = if group.len() > 1 {
-        (x_train.clone(), Some(x_train))
+    let first_rows = if group.len() > 1 {
+        x_train.clone()
     } else {
-        (x_train, None)
+        std::mem::take(&mut x_train)
     };
     let largest = fit(&candidates[group[0]], first_rows)?;
     let mut scores = vec![(group[0], score(largest.as_ref(), x_test.view(), part)?)];
@@ -282,10 +282,7 @@ fn group_scores(
         let n = candidates[c].usize("n_estimators")?;
         let model = match largest.first(n) {
             Some(model) => model,
-            None => match &kept {
-                Some(rows) => fit(&candidates[c], rows.clone())?,
-                None => unreachable!("a group of more than one keeps its rows"),
-            },
+            None => fit(&candidates[c], x_train.clone())?,
         };
         scores.push((c, score(model.as_ref(), x_test.view(), part)?));
     }
@@ -317,7 +314,8 @@ fn score(
 }
 
 /// What the result says of a search: its kind, folds, and the best candidate.
-pub fn summary(search: &SearchOptions, scored: &[Scored], best: usize) -> Json {
+pub fn summary(search: &SearchOptions, scored: &[Scored]) -> Json {
+    let best = best(scored);
     json!({
         "search": search.kind.name(),
         "cv": search.cv,
