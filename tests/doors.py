@@ -135,13 +135,15 @@ class DatasetteDoor:
     extensions); ``mode="plugin"``: the installed plugin only, no flag.
     """
 
-    def __init__(self, path: Path, mode: str):
+    def __init__(self, path: Path, mode: str, settings: dict | None = None):
         # Not imported here: importing datasette switches on sqlite3's callback
         # tracebacks for the whole test process.
         if importlib.util.find_spec("datasette") is None:
             raise DoorUnavailable("datasette is not installed")
         port = free_port()
         args = ["serve", str(path), "--host", "127.0.0.1", "--port", str(port)]
+        for name, value in (settings or {}).items():
+            args += ["--setting", name, str(value)]
         if mode == "flag":
             if not hasattr(sqlite3.Connection, "enable_load_extension"):
                 raise DoorUnavailable("this Python's sqlite3 cannot load extensions")
@@ -195,9 +197,12 @@ class DatasetteDoor:
         except urllib.error.HTTPError as error:
             return error.code, json.load(error)
 
-    def query(self, sql: str) -> list[tuple]:
+    def get_sql(self, sql: str) -> tuple[int, dict]:
         query = urllib.parse.urlencode({"sql": sql, "_shape": "arrays"})
-        status, body = self.get(f"/{self.database}.json?{query}")
+        return self.get(f"/{self.database}.json?{query}")
+
+    def query(self, sql: str) -> list[tuple]:
+        status, body = self.get_sql(sql)
         if status != 200 or body.get("ok") is False:
             raise SqlError(body.get("error", f"HTTP {status}"))
         return [tuple(row) for row in body["rows"]]

@@ -116,6 +116,27 @@ def slot(*plausible):
     return st.integers(0, 9).flatmap(lambda k: VALUES if k == 0 else st.sampled_from(plausible))
 
 
+# Options a hostile caller sends: deep JSON, a huge object, numbers past
+# every range, a search of a million candidates, memory budgets too small
+# or not sizes at all. Each must be a clear error or a bounded training.
+HOSTILE_OPTIONS = [
+    "[" * 100_000 + "]" * 100_000,
+    '{"hyperparams": ' + '{"a": ' * 5_000 + "1" + "}" * 5_001,
+    "{" + ", ".join(f'"k{i}": {i}' for i in range(100_000)) + "}",
+    '{"test_size": 1e308, "seed": 1e19}',
+    '{"seed": -1, "max_memory": 1e400}',
+    '{"search": "grid", "search_params": {"n_neighbors": '
+    + str(list(range(1, 1001)))
+    + ', "leaf": '
+    + str(list(range(1000)))
+    + "}}",
+    '{"search": "random", "search_params": {"max_depth": [1, 2, null]}, '
+    '"search_args": {"n_iter": 1000000000, "cv": 99}}',
+    '{"max_memory": "1kB"}',
+    '{"max_memory": "lots"}',
+    '{"max_memory": "64MiB", "hyperparams": {"n_neighbors": 1000}}',
+]
+
 MIN_ARGS = {
     "sqml_load_dataset": 1,
     "sqml_train": 5,
@@ -145,6 +166,7 @@ SIGNATURES = {
             '{"exclude": ["sepal width (cm)"], "test_size": 0.3}',
             '{"preprocess": {"sepal length (cm)": {"impute": "median", "scale": "robust"}}}',
             '{"features": ["petal width (cm)"]}',
+            *HOSTILE_OPTIONS,
         ),
         slot("shuffle", "last", "stratified"),
     ],

@@ -49,7 +49,17 @@ def test_loading_adds_exactly_the_pinned_functions(route):
         pytest.skip("this Python's sqlite3 cannot load extensions")
     before = function_list(conn)
     assert sqlite_ml.load(conn, route=route) == route
-    assert function_list(conn) - before == PINNED
+    # The Python package adds the progress function (see test_interrupt.py).
+    assert function_list(conn) - before == PINNED | {(PROGRESS, 3)}
+
+
+# Defined by the Python package on its connections, not by the extension:
+# the core calls it, if the host defines it, to hand over progress.
+PROGRESS = "sqml_progress"
+
+
+def test_the_writers_are_the_ones_the_functions_route_refuses_from_views():
+    assert sqlite_ml.DIRECT_ONLY_NAMES == WRITERS
 
 
 def test_the_shell_sees_the_pinned_functions(db_path):

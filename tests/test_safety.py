@@ -171,10 +171,9 @@ def test_a_read_only_database_predicts_and_refuses_to_train(tmp_path, route, fla
     assert str(raised.value) == read_only
 
 
-@pytest.mark.skipif(not CAN_LOAD, reason="SQLITE_DIRECTONLY is set by the extension")
-def test_an_untrusted_view_or_trigger_cannot_train(tmp_path):
-    path = tmp_path / "untrusted.db"
-    trained_db(path, "extension").close()
+def untrusted_db(path, route):
+    """A trained database whose view and trigger call functions that write."""
+    trained_db(path, route).close()
     with sqlite3.connect(path) as conn:
         conn.execute(
             "CREATE VIEW innocent AS SELECT sqml_train('x', 'regression', 'ridge', "
@@ -185,14 +184,103 @@ def test_an_untrusted_view_or_trigger_cannot_train(tmp_path):
             "CREATE TRIGGER on_log AFTER INSERT ON log BEGIN "
             "SELECT sqml_load_dataset('wine', 'dataset_iris'); END"
         )
-    conn = sqlite_ml.connect(path, route="extension")
+
+
+# SQLITE_DIRECTONLY's words on the extension; the authorizer's on the functions route.
+REFUSED = {
+    "extension": r"^unsafe use of sqml_(train|load_dataset)\(\)$",
+    "functions": (
+        r"^sqml_(train|load_dataset): refused: called from the view or trigger "
+        r"'(innocent|on_log)'. A function with side effects runs only from SQL you run directly"
+    ),
+}
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_an_untrusted_view_or_trigger_cannot_train(tmp_path, route):
+    path = tmp_path / "untrusted.db"
+    untrusted_db(path, route)
+    conn = sqlite_ml.connect(path, route=route)
     for sql in ("SELECT * FROM innocent", "INSERT INTO log VALUES (1)"):
-        with pytest.raises(
-            sqlite3.OperationalError, match=r"unsafe use of sqml_(train|load_dataset)\(\)"
-        ):
+        with pytest.raises(sqlite3.OperationalError, match=REFUSED[route]):
             conn.execute(sql)
     assert conn.execute("SELECT count(*) FROM sqml_runs").fetchone() == (2,)
     assert conn.execute("SELECT count(*) FROM dataset_iris").fetchone() == (150,)
+    assert conn.execute("SELECT count(*) FROM log").fetchone() == (0,)
     # Predictions read only: a view may use them.
     conn.execute(f"CREATE TEMP VIEW guess AS {PREDICT} AS p")
     assert conn.execute("SELECT p FROM guess").fetchone() == (0.0,)
+    # Called directly, the same function runs.
+    conn.execute("SELECT sqml_load_dataset('wine', 'wine')")
+
+
+def test_on_a_plain_connection_the_functions_route_refuses_them_too(tmp_path):
+    path = tmp_path / "untrusted.db"
+    untrusted_db(path, "functions")
+    conn = sqlite3.connect(path)
+    sqlite_ml.load(conn, route="functions")
+    for sql in ("SELECT * FROM innocent", "INSERT INTO log VALUES (1)"):
+        # A plain sqlite3.Connection says SQLite's own words.
+        with pytest.raises(sqlite3.DatabaseError, match="not authorized"):
+            conn.execute(sql)
+    assert conn.execute("SELECT count(*) FROM sqml_runs").fetchone() == (2,)
+    conn.close()
+
+
+def test_a_users_authorizer_is_chained_after_the_refusal(tmp_path):
+    path = tmp_path / "untrusted.db"
+    untrusted_db(path, "functions")
+    conn = sqlite_ml.connect(path, route="functions")
+    asked: list[tuple] = []
+
+    def mine(action, arg1, arg2, database, source):
+        asked.append((action, arg1, arg2))
+        # Deny reading one table: the user's own rule.
+        if action == sqlite3.SQLITE_READ and arg1 == "log":
+            return sqlite3.SQLITE_DENY
+        return sqlite3.SQLITE_OK
+
+    conn.set_authorizer(mine)
+    with pytest.raises(sqlite3.OperationalError, match="refused: called from the view"):
+        conn.execute("SELECT * FROM innocent")
+    with pytest.raises(sqlite3.DatabaseError, match="access to log.x is prohibited"):
+        conn.execute("SELECT * FROM log")
+    assert conn.execute(PREDICT).fetchone() == (0.0,)
+    assert asked
+    # Clearing the user's authorizer keeps sqlite-ml's.
+    conn.set_authorizer(None)
+    assert conn.execute("SELECT count(*) FROM log").fetchone() == (0,)
+    with pytest.raises(sqlite3.OperationalError, match="refused: called from the view"):
+        conn.execute("SELECT * FROM innocent")
+    conn.close()
+
+
+def test_every_door_refuses_side_effects_from_a_view(tmp_path):
+    from doors import DOORS, DoorUnavailable, open_door, required_doors
+
+    path = tmp_path / "untrusted.db"
+    untrusted_db(path, "functions")
+    tried = []
+    for name in DOORS:
+        try:
+            door = open_door(name, path)
+        except DoorUnavailable:
+            assert name not in required_doors(), name
+            continue
+        try:
+            with pytest.raises(Exception) as raised:
+                door.query("SELECT * FROM innocent")
+            message = str(raised.value)
+            assert (
+                "unsafe use of sqml_train" in message
+                or "refused" in message
+                or (
+                    # Datasette on the functions route shows Python's fixed text.
+                    not door.keeps_messages
+                )
+            ), (name, message)
+            tried.append(name)
+        finally:
+            door.close()
+    assert "functions" in tried
+    assert sqlite3.connect(path).execute("SELECT count(*) FROM sqml_runs").fetchone() == (2,)

@@ -24,9 +24,10 @@ import json
 import sqlite3
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple, TextIO
 
 from . import _sqlite_ml
 
@@ -36,6 +37,7 @@ __all__ = [
     "Connection",
     "Cursor",
     "FUNCTION_NAMES",
+    "Progress",
     "Route",
     "__version__",
     "can_load_extension",
@@ -108,10 +110,27 @@ def load(conn: sqlite3.Connection, *, route: Route = "auto") -> str:
             conn.enable_load_extension(False)
     else:
         _sqlite_ml.register(conn)
+        # The extension marks them SQLITE_DIRECTONLY; create_function cannot.
+        if isinstance(conn, Connection):
+            conn._sqml_guard()
+        else:
+            conn.set_authorizer(_Authorizer(None))
+    # Progress and Ctrl-C reach Python through this function on both routes.
+    conn.create_function(_sqlite_ml.PROGRESS_FUNCTION, 3, _sqlite_ml.progress_sink)
     return route
 
 
-def _translate(error: sqlite3.Error, sql: Any = None) -> sqlite3.Error:
+def _translate(error: sqlite3.Error, sql: Any = None) -> BaseException:
+    """The error with sqlite-ml's own message, when it was one of ours; a
+    call that a Ctrl-C stopped as KeyboardInterrupt."""
+    translated = _with_message(error, sql)
+    translated = _refusal(translated) or translated
+    if _sqlite_ml.take_ctrl_c() and "interrupted (Ctrl-C)" in str(translated):
+        return KeyboardInterrupt(str(translated))
+    return translated
+
+
+def _with_message(error: sqlite3.Error, sql: Any = None) -> sqlite3.Error:
     """The error with sqlite-ml's own message, when it was one of ours."""
     if str(error) == _CALLBACK_FAILED:
         message = _sqlite_ml.take_last_error()
@@ -130,6 +149,57 @@ def _translate(error: sqlite3.Error, sql: Any = None) -> sqlite3.Error:
                     setattr(translated, attribute, getattr(error, attribute))
             return translated
     return error
+
+
+#: The functions with side effects: never called from a view or a trigger.
+DIRECT_ONLY_NAMES: frozenset[str] = frozenset(_sqlite_ml.DIRECT_ONLY_NAMES)
+
+_SQLITE_FUNCTION = getattr(sqlite3, "SQLITE_FUNCTION", 31)
+_SQLITE_DENY = getattr(sqlite3, "SQLITE_DENY", 1)
+_SQLITE_OK = getattr(sqlite3, "SQLITE_OK", 0)
+
+# The last call the authorizer refused on this thread, for the message.
+_refused = threading.local()
+
+
+class _Authorizer:
+    """SQLite's authorizer on the functions route: it sees each function a
+    statement calls, with the view or trigger the call comes from, and
+    refuses the functions with side effects there (what SQLITE_DIRECTONLY
+    does for the extension), so that a database someone else wrote cannot
+    train or write when it is merely read. Then the user's own authorizer,
+    if any, decides."""
+
+    def __init__(self, user: Callable[..., int] | None) -> None:
+        self.user = user
+
+    def __call__(self, action: int, arg1: Any, arg2: Any, database: Any, source: Any) -> int:
+        if (
+            action == _SQLITE_FUNCTION
+            and source is not None
+            and isinstance(arg2, str)
+            and arg2.lower() in DIRECT_ONLY_NAMES
+        ):
+            _refused.call = (arg2.lower(), source)
+            return _SQLITE_DENY
+        if self.user is not None:
+            return self.user(action, arg1, arg2, database, source)
+        return _SQLITE_OK
+
+
+def _refusal(error: sqlite3.Error) -> sqlite3.Error | None:
+    """SQLite's bare "not authorized" for a call the authorizer refused,
+    said with the reason."""
+    call = getattr(_refused, "call", None)
+    _refused.call = None
+    if call is None or "not authorized" not in str(error):
+        return None
+    function, source = call
+    return type(error)(
+        f"{function}: refused: called from the view or trigger '{source}'. A function with "
+        "side effects runs only from SQL you run directly, so that a database someone else "
+        "wrote cannot fire it when it is read"
+    )
 
 
 _NO_LOCK = contextlib.nullcontext()
@@ -182,6 +252,24 @@ class Connection(sqlite3.Connection):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._sqml_lock = threading.RLock()
+        self._sqml_authorizer = _Authorizer(None)
+        self._sqml_guarded = False
+
+    def _sqml_guard(self) -> None:
+        """Installs sqlite-ml's authorizer (the functions route), chained to
+        the user's."""
+        self._sqml_guarded = True
+        super().set_authorizer(self._sqml_authorizer)
+
+    def set_authorizer(self, authorizer_callback: Any) -> None:  # type: ignore[override]
+        """As ``sqlite3.Connection.set_authorizer``. With the functions
+        route, sqlite-ml's own check (side effects refused from views and
+        triggers) stays, and ``authorizer_callback`` decides after it."""
+        self._sqml_authorizer = _Authorizer(authorizer_callback)
+        if self._sqml_guarded:
+            super().set_authorizer(self._sqml_authorizer)
+        else:
+            super().set_authorizer(authorizer_callback)
 
     def cursor(self, factory: Any = Cursor) -> Cursor:  # type: ignore[override]
         return super().cursor(factory)
@@ -202,14 +290,15 @@ def connect(database: Any, *args: Any, route: Route = "auto", **kwargs: Any) -> 
 
     Takes the same arguments as ``sqlite3.connect`` (``timeout``, ``uri``,
     ``isolation_level``, ``factory``...), plus ``route`` (see :func:`load`).
-    The result is a ``sqlite3.Connection``; on the functions route it is a
-    :class:`Connection`, so that errors keep their message.
+    The result is a :class:`Connection` (a ``sqlite3.Connection``), so that
+    errors keep their message and a Ctrl-C during a call raises
+    ``KeyboardInterrupt``.
     """
     factory = kwargs.pop("factory", sqlite3.Connection)
     probe_route = route
     if probe_route == "auto":
         probe_route = "extension" if hasattr(factory, "enable_load_extension") else "functions"
-    if probe_route == "functions" and not issubclass(factory, Connection):
+    if not issubclass(factory, Connection):
         factory = Connection if factory is sqlite3.Connection else _with_messages(factory)
     conn = sqlite3.connect(database, *args, factory=factory, **kwargs)
     try:
@@ -225,12 +314,95 @@ def _with_messages(factory: type) -> type:
     return type(factory.__name__, (Connection, factory), {})
 
 
+class Progress(NamedTuple):
+    """How far a long call got: its ``phase`` (``reading``, ``preprocessing``,
+    ``fitting``, ``searching``, ``scoring``, ``writing``, ``predicting``),
+    the units ``done`` in it (rows, trees, rounds, epochs, fits) and their
+    ``total`` (None when not known)."""
+
+    phase: str
+    done: int
+    total: int | None
+
+
+#: What the helpers' ``progress=`` takes: a callable receiving each
+#: :class:`Progress`, or True for a bar on stderr.
+ProgressArg = bool | Callable[[Progress], object] | None
+
+
+class _ProgressBar:
+    """A one-line bar per phase on a text stream (a terminal, or a notebook
+    cell's stderr: both take a carriage return as "start the line again")."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.phase: str | None = None
+        self.shown = 0.0
+
+    def __call__(self, progress: Progress) -> None:
+        now = time.monotonic()
+        if progress.phase == self.phase and now - self.shown < 0.1:
+            return
+        if self.phase is not None and progress.phase != self.phase:
+            self.stream.write("\n")
+        self.phase, self.shown = progress.phase, now
+        if progress.total:
+            share = min(progress.done / progress.total, 1.0)
+            bar = "#" * int(share * self.WIDTH)
+            line = f"{progress.phase:<13} [{bar:<{self.WIDTH}}] {progress.done}/{progress.total}"
+        else:
+            line = f"{progress.phase:<13} {progress.done}"
+        self.stream.write("\r" + line)
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.phase is not None:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+@contextlib.contextmanager
+def _calling(progress: ProgressArg = None) -> Iterator[None]:
+    """Around a helper's statement: hands progress to ``progress``, and
+    gives a plain ``sqlite3.Connection`` the errors a :class:`Connection`
+    raises (a Ctrl-C as KeyboardInterrupt)."""
+    if progress is None or progress is False:
+        callback = None
+    elif progress is True:
+        callback = _ProgressBar(sys.stderr)
+    elif callable(progress):
+        callback = progress
+    else:
+        raise TypeError(f"progress must be True, False, None or a callable, not {progress!r}")
+
+    def deliver(phase: str, done: int, total: int | None) -> None:
+        callback(Progress(phase, done, total))  # type: ignore[misc]
+
+    previous = _sqlite_ml.set_progress(deliver if callback is not None else None)
+    try:
+        yield
+    except sqlite3.Error as error:
+        translated = _translate(error)
+        if translated is error:
+            raise
+        raise translated from None
+    finally:
+        _sqlite_ml.set_progress(previous)
+        if isinstance(callback, _ProgressBar):
+            callback.close()
+
+
 # Thin helpers over the SQL functions, for any sqlite3.Connection that has them.
 
 
 def load_dataset(conn: sqlite3.Connection, name: str, table: str | None = None) -> dict[str, Any]:
-    """``sqml_load_dataset``: a bundled dataset into ``table`` (default ``dataset_<name>``)."""
-    (result,) = conn.execute("SELECT sqml_load_dataset(?, ?)", (name, table)).fetchone()
+    """``sqml_load_dataset``: a bundled dataset into ``table`` (default
+    ``dataset_<name>``). A table of that name that an earlier load did not
+    make is never replaced: the call fails and names it."""
+    with _calling():
+        (result,) = conn.execute("SELECT sqml_load_dataset(?, ?)", (name, table)).fetchone()
     return json.loads(result)
 
 
@@ -253,6 +425,7 @@ def train(
     features: list[str] | None = None,
     exclude: list[str] | None = None,
     automatic_deploy: bool | None = None,
+    progress: ProgressArg = None,
     **options: Any,
 ) -> dict[str, Any]:
     """``sqml_train``: trains, stores and (when it scores best) deploys a model.
@@ -261,7 +434,10 @@ def train(
     written to a temporary table first, which the result names under
     ``"dataframe_table"``. The keyword arguments are ``sqml_train``'s options
     (see the README), passed as its JSON options object; those left as
-    ``None`` keep their defaults. Returns the result as a dict.
+    ``None`` keep their defaults. ``progress`` is True for a bar on stderr,
+    or a callable that receives a :class:`Progress` about every 50 ms.
+    Returns the result as a dict. Ctrl-C stops the training within a
+    second (KeyboardInterrupt) and nothing is written.
     """
     written = None
     if _is_dataframe(dataset):
@@ -284,10 +460,11 @@ def train(
         **{key: value for key, value in named.items() if value is not None},
         **options,
     }
-    (result,) = conn.execute(
-        "SELECT sqml_train(?, ?, ?, ?, ?, ?)",
-        (experiment, prediction_type, algorithm, dataset, target, _json(settings)),
-    ).fetchone()
+    with _calling(progress):
+        (result,) = conn.execute(
+            "SELECT sqml_train(?, ?, ?, ?, ?, ?)",
+            (experiment, prediction_type, algorithm, dataset, target, _json(settings)),
+        ).fetchone()
     report = json.loads(result)
     if written is not None:
         report["dataframe_table"] = written
@@ -389,7 +566,9 @@ def _rows_payload(rows: Any) -> tuple[str, str]:
     raise TypeError("rows must be a list of dicts or lists, a 2-D numpy array or a DataFrame")
 
 
-def predict(conn: sqlite3.Connection, experiment: str | int, rows: Any) -> Any:
+def predict(
+    conn: sqlite3.Connection, experiment: str | int, rows: Any, *, progress: ProgressArg = None
+) -> Any:
     """``sqml_predict_batch``: predictions from the experiment's deployed model
     (or the model of that id).
 
@@ -397,11 +576,13 @@ def predict(conn: sqlite3.Connection, experiment: str | int, rows: Any) -> Any:
     column order, a 2-D numpy array, or a pandas DataFrame (columns matched by
     name); NaN and None are missing values. A numpy array gives a numpy array
     back, a DataFrame a Series on its index, anything else a list.
+    ``progress`` as for :func:`train`.
     """
     payload, kind = _rows_payload(rows)
-    (result,) = conn.execute(
-        "SELECT sqml_predict_batch(?, ?)", (_plain(experiment), payload)
-    ).fetchone()
+    with _calling(progress):
+        (result,) = conn.execute(
+            "SELECT sqml_predict_batch(?, ?)", (_plain(experiment), payload)
+        ).fetchone()
     predictions = json.loads(result)
     if kind == "numpy":
         import numpy

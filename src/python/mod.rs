@@ -127,6 +127,78 @@ fn register(conn: &Bound<'_, PyAny>) -> PyResult<()> {
     Ok(())
 }
 
+thread_local! {
+    /// The callable the `sqml_progress` function hands progress to, set by
+    /// the Python helpers around their statements (see `set_progress`).
+    static PROGRESS: RefCell<Option<Py<PyAny>>> = const { RefCell::new(None) };
+    /// A Ctrl-C that `progress_sink` turned into a stop, for
+    /// `sqlite_ml.Connection` to raise as KeyboardInterrupt.
+    static CTRL_C: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The `sqml_progress(phase, done, total)` function that `sqlite_ml.load`
+/// puts on every connection: the core calls it about every 50 ms of long
+/// work. Python runs signal handlers only between its own bytecodes, which
+/// a training in Rust (or in the extension) never reaches; this is where a
+/// pending Ctrl-C is seen. Returns None to go on, or why to stop.
+#[pyfunction]
+fn progress_sink(
+    py: Python<'_>,
+    phase: Option<String>,
+    done: Option<i64>,
+    total: Option<i64>,
+) -> Option<String> {
+    if let Err(err) = py.check_signals() {
+        if err.is_instance_of::<pyo3::exceptions::PyKeyboardInterrupt>(py) {
+            note_ctrl_c();
+            return Some("Ctrl-C".into());
+        }
+        return Some(format!("a signal handler raised {err}"));
+    }
+    let callback = PROGRESS.with(|p| p.borrow().as_ref().map(|c| c.clone_ref(py)))?;
+    let phase = phase?;
+    match callback.call1(py, (phase, done, total)) {
+        Ok(_) => None,
+        Err(err) if err.is_instance_of::<pyo3::exceptions::PyKeyboardInterrupt>(py) => {
+            note_ctrl_c();
+            Some("Ctrl-C".into())
+        }
+        Err(err) => Some(format!(
+            "the progress callback raised {}: {}",
+            err.get_type(py)
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            err.value(py)
+        )),
+    }
+}
+
+/// Sets the callable `progress_sink` calls on this thread (None: none);
+/// returns the one it replaces.
+#[pyfunction]
+#[pyo3(signature = (callback))]
+fn set_progress(callback: Option<Py<PyAny>>) -> Option<Py<PyAny>> {
+    PROGRESS.with(|p| std::mem::replace(&mut *p.borrow_mut(), callback))
+}
+
+/// Remembers that a Ctrl-C stopped a call on this thread.
+fn note_ctrl_c() {
+    CTRL_C.with(|c| c.set(true));
+}
+
+/// True once after `progress_sink` stopped a call for a Ctrl-C on this thread.
+#[pyfunction]
+fn take_ctrl_c() -> bool {
+    CTRL_C.with(|c| c.replace(false))
+}
+
+/// The name the core calls the progress function by.
+const PROGRESS_FUNCTION: &str = sqlite_ml_core::control::PROGRESS_FUNCTION;
+
+/// What Python's sqlite3 says for any exception a callback raised.
+const CALLBACK_FAILED: &str = "user-defined function raised exception";
+
 /// The message of the last `sqml_*` failure on this thread, once.
 #[pyfunction]
 fn take_last_error() -> Option<String> {
@@ -144,8 +216,18 @@ fn _sqlite_ml(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", sqlite_ml_core::VERSION)?;
     let names: Vec<&str> = FUNCTIONS.iter().map(|f| f.name).collect();
     m.add("FUNCTION_NAMES", names)?;
+    let direct_only: Vec<&str> = FUNCTIONS
+        .iter()
+        .filter(|f| f.flags.direct_only)
+        .map(|f| f.name)
+        .collect();
+    m.add("DIRECT_ONLY_NAMES", direct_only)?;
     m.add_function(wrap_pyfunction!(register, m)?)?;
     m.add_function(wrap_pyfunction!(take_last_error, m)?)?;
     m.add_function(wrap_pyfunction!(clear_last_error, m)?)?;
+    m.add_function(wrap_pyfunction!(progress_sink, m)?)?;
+    m.add_function(wrap_pyfunction!(set_progress, m)?)?;
+    m.add_function(wrap_pyfunction!(take_ctrl_c, m)?)?;
+    m.add("PROGRESS_FUNCTION", PROGRESS_FUNCTION)?;
     Ok(())
 }

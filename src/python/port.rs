@@ -3,7 +3,7 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
-use sqlite_ml_core::{Arg, Db, Error, Kept, Value};
+use sqlite_ml_core::{Arg, Between, Db, Error, Kept, Value, ROWS_BETWEEN_CALLS};
 use std::cell::RefCell;
 
 use super::convert::{py_to_arg, value_to_py};
@@ -42,10 +42,55 @@ impl<'py> PyDb<'py> {
         self.conn.getattr("_sqml_statement").ok()?.extract().ok()
     }
 
+    fn rows(
+        &self,
+        sql: &str,
+        params: &[Value],
+        row: &mut dyn FnMut(&[Arg<'_>]) -> Result<(), Error>,
+        mut between: Option<Between<'_>>,
+    ) -> Result<(), Error> {
+        let _plain = PlainText::new(&self.conn).map_err(sql_error)?;
+        let cursor = self.cursor(sql, params).map_err(sql_error)?;
+        let mut count = 0usize;
+        for item in cursor.try_iter().map_err(sql_error)? {
+            count += 1;
+            if let Some(between) = between.as_mut() {
+                if count % ROWS_BETWEEN_CALLS == 0 {
+                    // SQLite lets other statements of the connection run
+                    // while this one is part way.
+                    let mut second = PyDb {
+                        conn: self.conn.clone(),
+                        last_rowid: 0,
+                        first_arg: None,
+                        connection_id: self.connection_id,
+                    };
+                    between(&mut second)?;
+                }
+            }
+            let tuple = item.map_err(sql_error)?;
+            let objects = tuple
+                .try_iter()
+                .map_err(sql_error)?
+                .collect::<PyResult<Vec<_>>>()
+                .map_err(sql_error)?;
+            let args = objects
+                .iter()
+                .map(|o| py_to_arg(o).map_err(Error::Sql))
+                .collect::<Result<Vec<Arg<'_>>, _>>()?;
+            row(&args)?;
+        }
+        Ok(())
+    }
+
     /// A fresh cursor that yields plain tuples whatever the connection's row_factory.
+    /// A plain `sqlite3.Cursor`, not `sqlite_ml.Cursor`: the statements
+    /// the core runs inside a call do not start statements of their own
+    /// (which would renumber the user's) nor have their errors translated
+    /// on the way (the outer call's message says it once).
     fn cursor(&self, sql: &str, params: &[Value]) -> PyResult<Bound<'py, PyAny>> {
         let py = self.conn.py();
-        let cursor = self.conn.call_method0("cursor")?;
+        let plain = py.import("sqlite3")?.getattr("Cursor")?;
+        let cursor = self.conn.call_method1("cursor", (plain,))?;
         cursor.setattr("row_factory", py.None())?;
         let params = params
             .iter()
@@ -89,8 +134,22 @@ impl Drop for PlainText<'_> {
     }
 }
 
+/// A Python exception raised while a statement ran. Python raises a
+/// pending Ctrl-C at the first bytecode it runs (in a `sqlite_ml.Cursor`,
+/// say): that stops the call as interrupted.
 fn sql_error(err: PyErr) -> Error {
-    Error::Sql(Python::attach(|py| err.value(py).to_string()))
+    Python::attach(|py| {
+        if err.is_instance_of::<pyo3::exceptions::PyKeyboardInterrupt>(py) {
+            super::note_ctrl_c();
+            return Error::Interrupted("Ctrl-C".into());
+        }
+        let message = err.value(py).to_string();
+        // A nested sqml_* call failed: its own message waits in LAST_ERROR.
+        match super::take_last_error() {
+            Some(inner) if message == super::CALLBACK_FAILED => Error::Sql(inner),
+            _ => Error::Sql(message),
+        }
+    })
 }
 
 impl Db for PyDb<'_> {
@@ -104,22 +163,17 @@ impl Db for PyDb<'_> {
         params: &[Value],
         row: &mut dyn FnMut(&[Arg<'_>]) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        let _plain = PlainText::new(&self.conn).map_err(sql_error)?;
-        let cursor = self.cursor(sql, params).map_err(sql_error)?;
-        for item in cursor.try_iter().map_err(sql_error)? {
-            let tuple = item.map_err(sql_error)?;
-            let objects = tuple
-                .try_iter()
-                .map_err(sql_error)?
-                .collect::<PyResult<Vec<_>>>()
-                .map_err(sql_error)?;
-            let args = objects
-                .iter()
-                .map(|o| py_to_arg(o).map_err(Error::Sql))
-                .collect::<Result<Vec<Arg<'_>>, _>>()?;
-            row(&args)?;
-        }
-        Ok(())
+        self.rows(sql, params, row, None)
+    }
+
+    fn query_watched(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        row: &mut dyn FnMut(&[Arg<'_>]) -> Result<(), Error>,
+        between: &mut dyn FnMut(&mut dyn Db) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        self.rows(sql, params, row, Some(between))
     }
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<usize, Error> {

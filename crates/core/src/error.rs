@@ -15,6 +15,11 @@ pub enum Error {
     /// A library failed while fitting or predicting.
     #[error("{0}")]
     Estimator(String),
+    /// The connection was interrupted (or the host's progress function
+    /// failed) while the call worked; it stopped and wrote nothing. Holds
+    /// what stopped it when that was not SQLite's interrupt.
+    #[error("interrupted{}", if .0.is_empty() { String::new() } else { format!(" ({})", .0) })]
+    Interrupted(String),
     /// A panic caught before it could cross into the host process.
     #[error("internal error (please report it): {0}")]
     Panic(String),

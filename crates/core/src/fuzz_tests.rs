@@ -64,7 +64,7 @@ fn categorical_data(task: Task) -> TrainingData {
     use crate::ml::columns::Table;
     use crate::Arg;
     let names = ["colour", "size", "weight"].map(String::from).to_vec();
-    let mut table = Table::new(names, task, 0);
+    let mut table = Table::new(names, task, 0).unwrap();
     let colours = ["red", "green", "blue"];
     for i in 0..60usize {
         let colour = if i % 7 == 0 {
@@ -128,6 +128,8 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
                     small_data(spec.task),
                     "target",
                     &options,
+                    &crate::control::Control::new(),
+                    &crate::memory::Budget::of(None),
                 )
                 .unwrap()
                 .model;
@@ -149,7 +151,10 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
                         ))
                         .unwrap();
                         let fitting = Fitting::of(spec, &options).unwrap();
-                        let model = fit(spec, fitting, categorical_data(task), "target", &options)
+                        let data = categorical_data(task);
+                        let control = crate::control::Control::new();
+                        let budget = crate::memory::Budget::of(None);
+                        let model = fit(spec, fitting, data, "target", &options, &control, &budget)
                             .unwrap()
                             .model;
                         let blob = model.to_blob().unwrap();
@@ -390,5 +395,132 @@ fn rows_agree(model: &Model) {
     eprintln!(
         "row fuzz: {} executions, {agreed} read by both, {refused} refused by both",
         agreed + refused
+    );
+}
+
+/// Valid and nearly valid options objects, the fuzzer's starting points.
+const OPTION_SEEDS: &[&str] = &[
+    r#"{"test_size": 0.3, "split_strategy": "stratified", "seed": 7}"#,
+    r#"{"features": ["a", "b"], "exclude": [], "automatic_deploy": false}"#,
+    r#"{"preprocess": {"a": {"encode": "one_hot", "impute": "mode", "scale": "robust"}}}"#,
+    r#"{"preprocess": {"a": {"encode": {"ordinal": ["low", "mid", "high"]}}}}"#,
+    r#"{"hyperparams": {"n_estimators": 10, "max_depth": null, "max_features": "sqrt"}}"#,
+    r#"{"hyperparams": {"hidden_layer_sizes": [8], "alpha": 0.001, "max_iter": 5}}"#,
+    r#"{"search": "grid", "search_params": {"n_estimators": [5, 10], "max_depth": [2, null]}, "search_args": {"cv": 3}}"#,
+    r#"{"search": "random", "search_params": {"alpha": [0.1, 1.0, 10.0]}, "search_args": {"n_iter": 2}}"#,
+    r#"{"max_memory": "64MB", "seed": 9223372036854775807}"#,
+];
+
+/// A hostile options text: deep nesting, many keys, numbers past every
+/// range, or a search grid of up to a million candidates.
+fn hostile_options(rng: &mut ChaCha8Rng) -> String {
+    match rng.random_range(0..6) {
+        0 => {
+            let depth = rng.random_range(1..100_000);
+            let open = if rng.random_bool(0.5) { "[" } else { "{\"a\":" };
+            let close = if open == "[" { "]" } else { "}" };
+            format!(
+                "{{\"hyperparams\": {}1{}}}",
+                open.repeat(depth),
+                close.repeat(depth)
+            )
+        }
+        1 => {
+            let keys = rng.random_range(1..100_000);
+            let body: Vec<String> = (0..keys).map(|i| format!("\"k{i}\": {i}")).collect();
+            format!("{{\"hyperparams\": {{{}}}}}", body.join(","))
+        }
+        2 => {
+            let number = [
+                "1e308",
+                "-1e308",
+                "1e400",
+                "18446744073709551616",
+                "-0",
+                "1e-400",
+            ][rng.random_range(0..6)];
+            let key = ["test_size", "seed", "max_memory", "hyperparams"][rng.random_range(0..4)];
+            match key {
+                "hyperparams" => format!("{{\"hyperparams\": {{\"n_estimators\": {number}}}}}"),
+                _ => format!("{{\"{key}\": {number}}}"),
+            }
+        }
+        3 => {
+            let side = rng.random_range(1..1_000);
+            let values: Vec<String> = (1..=side).map(|v| v.to_string()).collect();
+            let kind = if rng.random_bool(0.5) {
+                "grid"
+            } else {
+                "random"
+            };
+            format!(
+                "{{\"search\": \"{kind}\", \"search_params\": {{\"n_estimators\": [{v}], \
+                 \"max_depth\": [{v}]}}, \"search_args\": {{\"n_iter\": {}}}}}",
+                rng.random_range(1..1_000_000_000u64),
+                v = values.join(",")
+            )
+        }
+        4 => {
+            let units = ["", "kB", "MB", "GiB", "TB", "parsec", "e9"];
+            format!(
+                "{{\"max_memory\": \"{}{}\"}}",
+                rng.random_range(0..10_000u32),
+                units[rng.random_range(0..units.len())]
+            )
+        }
+        _ => {
+            "{\"preprocess\": {\"a\": {\"encode\": {\"ordinal\": [".to_string()
+                + &vec!["\"x\""; rng.random_range(1..50_000)].join(",")
+                + "]}}}}"
+        }
+    }
+}
+
+#[test]
+fn options_are_refused_or_checked_without_panicking_in_bounded_time() {
+    let seeds: Vec<(String, Vec<u8>)> = OPTION_SEEDS
+        .iter()
+        .map(|s| (String::new(), s.as_bytes().to_vec()))
+        .collect();
+    let specs: Vec<&AlgorithmSpec> = ["random_forest", "knn", "mlp", "ridge"]
+        .iter()
+        .map(|name| crate::ml::algorithms::find(Task::Classification, name).unwrap())
+        .collect();
+    let mut rng = ChaCha8Rng::seed_from_u64(17);
+    let (mut parsed, mut refused, mut fitting_refused, mut slowest) = (0, 0, 0, 0.0f64);
+    // Hostile inputs are larger: one in twenty.
+    for _ in 0..iterations() {
+        let text = if rng.random_range(0..20) == 0 {
+            hostile_options(&mut rng)
+        } else {
+            let seed = &seeds[rng.random_range(0..seeds.len())].1;
+            String::from_utf8_lossy(&mutate(&mut rng, &seeds, seed)).into_owned()
+        };
+        let started = std::time::Instant::now();
+        let outcome = catch_unwind(AssertUnwindSafe(|| match TrainOptions::parse(&text) {
+            Err(_) => (false, 0),
+            Ok(options) => {
+                let refused = specs
+                    .iter()
+                    .filter(|spec| Fitting::of(spec, &options).is_err())
+                    .count();
+                (true, refused)
+            }
+        }));
+        slowest = slowest.max(started.elapsed().as_secs_f64());
+        match outcome {
+            Ok((true, r)) => {
+                parsed += 1;
+                fitting_refused += r;
+            }
+            Ok((false, _)) => refused += 1,
+            Err(_) => panic!("options parsing panicked on {text:?}"),
+        }
+    }
+    assert!(slowest < 1.0, "an options text took {slowest:.3} s");
+    println!(
+        "fuzz: options: {parsed} parsed ({fitting_refused} algorithm checks refused), \
+         {refused} refused, slowest {:.1} ms",
+        slowest * 1e3
     );
 }

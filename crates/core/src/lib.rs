@@ -4,12 +4,13 @@
 //! the functions listed in [`FUNCTIONS`].
 
 mod catalog;
+pub mod control;
 mod datasets;
 mod deployments;
 mod error;
 mod functions;
 mod json;
-mod memory;
+pub mod memory;
 pub mod ml;
 mod port;
 mod registry;
@@ -22,7 +23,7 @@ mod value;
 mod fuzz_tests;
 
 pub use error::Error;
-pub use port::{Db, Kept};
+pub use port::{Between, Db, Kept, ROWS_BETWEEN_CALLS};
 pub use registry::{call, Flags, FunctionSpec, FUNCTIONS};
 pub use value::{Arg, Value};
 

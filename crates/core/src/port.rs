@@ -22,6 +22,18 @@ pub trait Db {
         row: &mut dyn FnMut(&[Arg<'_>]) -> Result<(), Error>,
     ) -> Result<(), Error>;
 
+    /// As [`Db::query`], and every [`ROWS_BETWEEN_CALLS`] rows calls
+    /// `between` with a second handle on the same connection, which may run
+    /// statements of its own while this one is part way (a long read probes
+    /// the connection so; see `control.rs`).
+    fn query_watched(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        row: &mut dyn FnMut(&[Arg<'_>]) -> Result<(), Error>,
+        between: &mut dyn FnMut(&mut dyn Db) -> Result<(), Error>,
+    ) -> Result<(), Error>;
+
     /// Runs one statement that returns no rows; returns the number of rows changed.
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<usize, Error>;
 
@@ -53,6 +65,12 @@ pub trait Db {
     /// argument changes.
     fn keep_for_statement(&mut self, _kept: Kept) {}
 }
+
+/// What [`Db::query_watched`] calls between rows, with a second handle.
+pub type Between<'a> = &'a mut dyn FnMut(&mut dyn Db) -> Result<(), Error>;
+
+/// How many rows [`Db::query_watched`] reads between two calls of `between`.
+pub const ROWS_BETWEEN_CALLS: usize = 1024;
 
 /// A deployed model kept for the rest of a statement, with the count of
 /// deployments made in the process when it was looked up: once another is

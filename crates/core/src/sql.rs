@@ -170,6 +170,29 @@ pub fn in_write_transaction<T>(
     result.map_err(read_only)
 }
 
+/// An error unless `schema` can be written, checked before long work that
+/// ends in a write: a write made and rolled back at once (the schema's
+/// `user_version` set to what it is), which fails on a read-only or
+/// immutable database and on a `query_only` connection, and leaves nothing.
+pub fn check_writable(db: &mut dyn Db, schema: &str) -> Result<(), Error> {
+    const UNDONE: &str = "the write check is undone";
+    let pragma = format!("PRAGMA {}.user_version", quote(schema));
+    let result = in_write_transaction(db, |db| {
+        let version = crate::port::query_scalar(db, &pragma, &[])?;
+        let version = match version {
+            Value::Integer(v) => v,
+            _ => 0,
+        };
+        db.execute(&format!("{pragma} = {version}"), &[])?;
+        Err::<(), _>(Error::Sql(UNDONE.into()))
+    });
+    match result {
+        Err(Error::Sql(message)) if message == UNDONE => Ok(()),
+        Err(err) => Err(err),
+        Ok(()) => Ok(()),
+    }
+}
+
 /// SQLite's "attempt to write a readonly database", said for this library.
 fn read_only(err: Error) -> Error {
     match &err {

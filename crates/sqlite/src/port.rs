@@ -3,7 +3,7 @@
 use rusqlite::functions::Context;
 use rusqlite::types::ValueRef;
 use rusqlite::{params_from_iter, Connection};
-use sqlite_ml_core::{Arg, Db, Error, Kept, Value};
+use sqlite_ml_core::{Arg, Between, Db, Error, Kept, Value, ROWS_BETWEEN_CALLS};
 
 use crate::to_sql;
 
@@ -43,28 +43,17 @@ impl Db for RusqliteDb<'_> {
         values: &[Value],
         row: &mut dyn FnMut(&[Arg<'_>]) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        let mut stmt = self.conn.prepare_cached(sql).map_err(sql_error)?;
-        let width = stmt.column_count();
-        let mut rows = stmt
-            .query(params_from_iter(params(values)))
-            .map_err(sql_error)?;
-        while let Some(r) = rows.next().map_err(sql_error)? {
-            let mut args = Vec::with_capacity(width);
-            for i in 0..width {
-                args.push(match r.get_ref(i).map_err(sql_error)? {
-                    ValueRef::Null => Arg::Null,
-                    ValueRef::Integer(i) => Arg::Integer(i),
-                    ValueRef::Real(f) => Arg::Real(f),
-                    ValueRef::Text(t) => Arg::Text(
-                        std::str::from_utf8(t)
-                            .map_err(|_| Error::Sql(format!("column {i} holds invalid UTF-8")))?,
-                    ),
-                    ValueRef::Blob(b) => Arg::Blob(b),
-                });
-            }
-            row(&args)?;
-        }
-        Ok(())
+        self.rows(sql, values, row, None)
+    }
+
+    fn query_watched(
+        &mut self,
+        sql: &str,
+        values: &[Value],
+        row: &mut dyn FnMut(&[Arg<'_>]) -> Result<(), Error>,
+        between: &mut dyn FnMut(&mut dyn Db) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        self.rows(sql, values, row, Some(between))
     }
 
     fn execute(&mut self, sql: &str, values: &[Value]) -> Result<usize, Error> {
@@ -98,5 +87,48 @@ impl Db for RusqliteDb<'_> {
             // Failing to keep it only means the next row looks it up again.
             let _ = self.ctx.set_aux(0, kept);
         }
+    }
+}
+
+impl RusqliteDb<'_> {
+    fn rows(
+        &self,
+        sql: &str,
+        values: &[Value],
+        row: &mut dyn FnMut(&[Arg<'_>]) -> Result<(), Error>,
+        mut between: Option<Between<'_>>,
+    ) -> Result<(), Error> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(sql_error)?;
+        let width = stmt.column_count();
+        let mut rows = stmt
+            .query(params_from_iter(params(values)))
+            .map_err(sql_error)?;
+        let mut count = 0usize;
+        while let Some(r) = rows.next().map_err(sql_error)? {
+            count += 1;
+            if let Some(between) = between.as_mut() {
+                if count % ROWS_BETWEEN_CALLS == 0 {
+                    // SQLite lets other statements of the connection run
+                    // while this one is part way.
+                    let mut second = RusqliteDb::in_call(self.conn, self.ctx, self.connection_id);
+                    between(&mut second)?;
+                }
+            }
+            let mut args = Vec::with_capacity(width);
+            for i in 0..width {
+                args.push(match r.get_ref(i).map_err(sql_error)? {
+                    ValueRef::Null => Arg::Null,
+                    ValueRef::Integer(i) => Arg::Integer(i),
+                    ValueRef::Real(f) => Arg::Real(f),
+                    ValueRef::Text(t) => Arg::Text(
+                        std::str::from_utf8(t)
+                            .map_err(|_| Error::Sql(format!("column {i} holds invalid UTF-8")))?,
+                    ),
+                    ValueRef::Blob(b) => Arg::Blob(b),
+                });
+            }
+            row(&args)?;
+        }
+        Ok(())
     }
 }

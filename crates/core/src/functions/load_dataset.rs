@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::args::{optional_text, text};
 use crate::datasets;
-use crate::sql::{in_write_transaction, parse_name, quote, schemas};
+use crate::sql::{check_writable, in_write_transaction, parse_name, quote, schemas};
 use crate::{Arg, Db, Error, Value};
 
 /// Written into the CREATE TABLE statement (which SQLite keeps in
@@ -18,11 +18,13 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
     let spec = datasets::find(name)?;
     let default_table = format!("dataset_{name}");
     let written = optional_text(args, 1, "table")?.unwrap_or(&default_table);
+    let target = parse_name(&schemas(db)?, written);
+    let schema = target.schema.unwrap_or_else(|| "main".to_string());
+    let table = target.name;
+    // Before the dataset is read: a read-only database fails at once.
+    check_writable(db, &schema)?;
     let data = spec.read()?;
     in_write_transaction(db, |db| {
-        let target = parse_name(&schemas(db)?, written);
-        let schema = target.schema.unwrap_or_else(|| "main".to_string());
-        let table = target.name;
         check_table_name(&table)?;
         let qualified = format!("{}.{}", quote(&schema), quote(&table));
         // (type, made by this function) of what already has the name.

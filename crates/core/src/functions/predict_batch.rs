@@ -8,14 +8,28 @@ use serde_json::Value as Json;
 
 use super::model_cache::Wanted;
 use super::{fast_json, features, model_cache};
+use crate::control::{Control, Phase, Watch};
 use crate::ml::Model;
 use crate::{Arg, Db, Error, Value};
 
 pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
     let (model, values) = read_rows(db, args)?;
     let width = model.n_features();
-    predictions_json(&model, values, width)
+    let rows = values.len() / width.max(1);
+    // A short batch is not worth a watching thread.
+    if rows < WATCHED_ROWS {
+        return predictions_json(&model, values, width, &Control::new());
+    }
+    let mut watch = Watch::start(db);
+    watch.begin(db, Phase::Predicting, Some(rows as u64))?;
+    watch.run(db, |control| {
+        predictions_json(&model, values, width, control)
+    })
 }
+
+/// Batches of this many rows or more are predicted on a thread of their
+/// own, the calling thread watching for an interrupt.
+pub const WATCHED_ROWS: usize = 2048;
 
 /// The model argument 1 asks for, and the feature rows argument 2 gives,
 /// one after the other.
@@ -56,11 +70,16 @@ pub fn read_rows(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<(Arc<Model>, Vec<f
     Ok((model, values))
 }
 
-fn predictions_json(model: &Model, values: Vec<f64>, width: usize) -> Result<Value, Error> {
+fn predictions_json(
+    model: &Model,
+    values: Vec<f64>,
+    width: usize,
+    control: &Control,
+) -> Result<Value, Error> {
     let x = Array2::from_shape_vec((values.len() / width, width), values)
         .map_err(|e| Error::Sql(e.to_string()))?;
     let predictions: Vec<Json> = model
-        .predict(x)?
+        .predict_in(x, control)?
         .into_iter()
         .map(|value| match value {
             Value::Integer(i) => Json::from(i),

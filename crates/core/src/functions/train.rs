@@ -6,12 +6,14 @@ use serde_json::json;
 
 use super::args::{optional_text, text};
 use crate::catalog::{self, Candidate, NewRun};
+use crate::control::{Phase, Watch};
+use crate::memory::Budget;
 use crate::ml::algorithms;
 use crate::ml::options::TrainOptions;
 use crate::ml::split::SplitStrategy;
 use crate::ml::training::Fitting;
 use crate::ml::{training, Task};
-use crate::sql::{check_result_fits, find_relation};
+use crate::sql::{check_result_fits, check_writable, find_relation};
 use crate::{Arg, Db, Error, Value};
 
 pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
@@ -50,19 +52,18 @@ pub fn run(db: &mut dyn Db, args: &[Arg<'_>]) -> Result<Value, Error> {
         }
     }
 
-    let data = training::read(db, &relation, target, task, &options)?;
-    // The fit touches neither the connection nor the host: their locks go.
-    let mut data = Some((data, fitting));
-    let mut fitted = Err(Error::Estimator("the fit did not run".into()));
-    db.unlocked(&mut || {
-        if let Some((data, fitting)) = data.take() {
-            fitted = crate::threads::install(|| {
-                training::fit(algorithm, fitting, data, target, &options)
-            })
-            .and_then(|fit| fit);
-        }
-    });
-    let outcome = fitted?;
+    // Before any work: a read-only database would refuse only the record.
+    check_writable(db, "main")?;
+
+    let budget = Budget::of(options.max_memory);
+    let mut watch = Watch::start(db);
+    let data = training::read(db, &relation, target, task, &options, &mut watch, &budget)?;
+    // The fit touches neither the connection nor the host: it runs on the
+    // pool while this thread watches the connection.
+    let outcome = watch.run(db, |control| {
+        training::fit(algorithm, fitting, data, target, &options, control, &budget)
+    })?;
+    watch.begin(db, Phase::Writing, None)?;
     // What the fit's threads freed goes back before the blob is built, and
     // the model once it lives on as its blob, before SQLite copies that in.
     crate::memory::release_free_pages();

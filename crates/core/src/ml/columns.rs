@@ -49,14 +49,16 @@ pub struct RawColumn {
 }
 
 impl RawColumn {
-    fn new(name: String, capacity: usize) -> RawColumn {
-        RawColumn {
+    fn new(name: String, capacity: usize) -> Result<RawColumn, Error> {
+        let mut numbers = Vec::new();
+        crate::memory::reserve(&mut numbers, capacity)?;
+        Ok(RawColumn {
             name,
-            values: Values::Numbers(Vec::with_capacity(capacity)),
+            values: Values::Numbers(numbers),
             lookup: FxHashMap::default(),
             counter: true,
             last: f64::NAN,
-        }
+        })
     }
 
     /// True for a numeric column that counts the rows: no NULL, each value
@@ -263,17 +265,56 @@ impl Table {
         self.target.len()
     }
 
-    /// Starts an empty table for these columns, sized for `rows`.
-    pub fn new(names: Vec<String>, task: Task, rows: usize) -> Table {
-        Table {
-            columns: names.into_iter().map(|n| RawColumn::new(n, rows)).collect(),
-            target: match task {
-                Task::Regression => TargetColumn::Values(Vec::with_capacity(rows)),
-                Task::Classification => TargetColumn::Labels(Vec::with_capacity(rows)),
-            },
+    /// The bytes the columns hold, about: what a budget counts.
+    pub fn bytes(&self) -> u64 {
+        let columns: usize = self
+            .columns
+            .iter()
+            .map(|c| match &c.values {
+                Values::Numbers(v) => v.capacity() * 8,
+                Values::Categories { names, codes } => {
+                    codes.capacity() * 4 + names.iter().map(|n| n.len() * 2 + 48).sum::<usize>()
+                }
+                Values::LongText { .. } => 0,
+            })
+            .sum();
+        let target = match &self.target {
+            TargetColumn::Values(v) => v.capacity() * 8,
+            TargetColumn::Labels(l) => l.capacity() * std::mem::size_of::<Label>(),
+        };
+        (columns + target) as u64
+    }
+
+    /// What a table of `rows` rows and `width` feature columns holds, about,
+    /// before it is read (numbers in every column).
+    pub fn planned_bytes(rows: usize, width: usize) -> u64 {
+        rows as u64 * (width as u64 * 8 + std::mem::size_of::<Label>() as u64)
+    }
+
+    /// Starts an empty table for these columns, sized for `rows` (an
+    /// error where the allocator has not the room).
+    pub fn new(names: Vec<String>, task: Task, rows: usize) -> Result<Table, Error> {
+        let target = match task {
+            Task::Regression => {
+                let mut values = Vec::new();
+                crate::memory::reserve(&mut values, rows)?;
+                TargetColumn::Values(values)
+            }
+            Task::Classification => {
+                let mut labels = Vec::new();
+                crate::memory::reserve(&mut labels, rows)?;
+                TargetColumn::Labels(labels)
+            }
+        };
+        Ok(Table {
+            columns: names
+                .into_iter()
+                .map(|n| RawColumn::new(n, rows))
+                .collect::<Result<_, _>>()?,
+            target,
             null_target: 0,
             fingerprint: Fingerprint::default(),
-        }
+        })
     }
 
     /// Adds one row: the features, then the target (`row` is 1-based, for messages).
@@ -349,7 +390,7 @@ mod test {
     use super::*;
 
     fn column(values: &[Arg<'_>]) -> RawColumn {
-        let mut column = RawColumn::new("c".into(), 0);
+        let mut column = RawColumn::new("c".into(), 0).unwrap();
         for (i, v) in values.iter().enumerate() {
             column.count(v, i == 0);
             column.push(v, i + 1).unwrap();
@@ -389,14 +430,14 @@ mod test {
         let long = "x".repeat(MAX_CATEGORY_BYTES + 1);
         let c = column(&[Arg::Text("a"), Arg::Text(&long)]);
         assert!(matches!(c.values, Values::LongText { row: 2, .. }));
-        let mut c = RawColumn::new("pic".into(), 0);
+        let mut c = RawColumn::new("pic".into(), 0).unwrap();
         let err = c.push(&Arg::Blob(&[1, 2]), 7).unwrap_err().to_string();
         assert!(err.contains("'pic'") && err.contains("row 7"), "{err}");
     }
 
     #[test]
     fn distinct_categories_are_bounded() {
-        let mut c = RawColumn::new("c".into(), 0);
+        let mut c = RawColumn::new("c".into(), 0).unwrap();
         for i in 0..MAX_DISTINCT + 10 {
             c.push(&Arg::Text(&format!("v{i}")), i + 1).unwrap();
         }

@@ -112,11 +112,11 @@ pub fn encode_rows(
     rows: &[usize],
     training: bool,
     columns: &[Option<usize>],
-) -> Array2<f64> {
+) -> Result<Array2<f64>, crate::Error> {
     let width = columns.iter().flatten().count();
-    let mut out = Array2::zeros((rows.len(), width));
+    let mut out = crate::memory::zeros(rows.len(), width)?;
     if width == 0 || rows.is_empty() {
-        return out;
+        return Ok(out);
     }
     let table_rows = rows.iter().max().map_or(0, |&m| m + 1);
     let mut position = vec![u32::MAX; table_rows];
@@ -189,7 +189,7 @@ pub fn encode_rows(
                 }
             }
         });
-    out
+    Ok(out)
 }
 
 /// The `keep` columns of `x` (increasing), moved left within its own
@@ -287,7 +287,7 @@ mod test {
         let columns = vec![Some(0), Some(1), Some(2), None, Some(3), Some(4), Some(5)];
         let rows: Vec<usize> = (0..7_000).map(|i| (i * 7919) % n).collect();
         for training in [true, false] {
-            let x = encode_rows(&plans, &sources, &rows, training, &columns);
+            let x = encode_rows(&plans, &sources, &rows, training, &columns).unwrap();
             assert_eq!(x.dim(), (rows.len(), 6));
             for (p, &row) in rows.iter().enumerate() {
                 let mut expected = Vec::new();

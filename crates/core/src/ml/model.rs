@@ -17,6 +17,7 @@ use super::algorithms::{self, Fitted};
 use super::plan::{Cell, ColumnPlan, Encoding, Kind, LeftOut, Lookup};
 use super::scaler::StandardScaler;
 use super::{Classes, Label, Task};
+use crate::control::Control;
 use crate::{Error, Value};
 
 const MAGIC: &[u8; 8] = b"SQMLMDL\0";
@@ -347,6 +348,11 @@ impl Model {
     /// [`Model::resolve`] gives them): REAL for regression, the stored class
     /// label for classification.
     pub fn predict(&self, cells: Array2<f64>) -> Result<Vec<Value>, Error> {
+        self.predict_in(cells, &Control::new())
+    }
+
+    /// [`Model::predict`], stopping at `control`'s checkpoints.
+    pub fn predict_in(&self, cells: Array2<f64>, control: &Control) -> Result<Vec<Value>, Error> {
         if cells.ncols() != self.n_features() {
             return Err(Error::InvalidArgument(format!(
                 "the model takes {} features, got {}",
@@ -362,7 +368,9 @@ impl Model {
             // One row stays on the calling thread: a hand-over would cost
             // more than the prediction.
             1 => guarded(|| self.estimator.predict(x.view()))?,
-            _ => crate::threads::install(|| guarded(|| self.estimator.predict(x.view())))??,
+            _ => crate::threads::install(|| {
+                guarded(|| self.estimator.predict_in(x.view(), control))
+            })??,
         };
         if raw.len() != x.nrows() {
             return Err(Error::Model(format!(

@@ -9,7 +9,8 @@ use crate::Error;
 
 /// The keys the options object may hold, as error messages list them.
 pub const KEYS: &str = "test_size, split_strategy, features, exclude, preprocess, \
-                        automatic_deploy, hyperparams, seed, search, search_params, search_args";
+                        automatic_deploy, hyperparams, seed, search, search_params, search_args, \
+                        max_memory";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrainOptions {
@@ -30,6 +31,9 @@ pub struct TrainOptions {
     pub seed: u64,
     /// A hyperparameter search instead of one fit.
     pub search: Option<SearchOptions>,
+    /// The memory budget in bytes, in place of the default share of what
+    /// is available (see `memory.rs`).
+    pub max_memory: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +80,7 @@ impl Default for TrainOptions {
             hyperparams: Map::new(),
             seed: DEFAULT_SEED,
             search: None,
+            max_memory: None,
         }
     }
 }
@@ -196,6 +201,20 @@ impl TrainOptions {
                     options.seed = value.as_i64().filter(|s| *s >= 0).ok_or_else(|| {
                         wrong(key, "an integer from 0 to 9223372036854775807", value)
                     })? as u64
+                }
+                "max_memory" => {
+                    let bytes = match value {
+                        Json::Number(n) => n.as_u64().filter(|&b| b > 0),
+                        Json::String(text) => crate::memory::parse_bytes(text),
+                        _ => None,
+                    };
+                    options.max_memory = Some(bytes.ok_or_else(|| {
+                        wrong(
+                            key,
+                            "a number of bytes, or text such as \"512MB\" or \"16GB\"",
+                            value,
+                        )
+                    })?);
                 }
                 "search" => search.0 = Some(value),
                 "search_params" => search.1 = Some(value),

@@ -12,6 +12,7 @@ use super::options::{ColumnOptions, EncodeOption, ImputeOption, ScaleOption, Tra
 use super::plan::{ColumnPlan, Encoding, Kind, LeftOut};
 use super::scaling::{fit_scaling, mode, quantile, scale_in_place};
 use super::target_encoding::{order_by_target, outputs, target_tables, TrainTarget};
+use crate::control::{Control, Phase};
 use crate::Error;
 
 /// Categories kept per one-hot column (the rest share one more column):
@@ -52,7 +53,10 @@ pub fn prepare(
     inputs: Inputs,
     identifier: Option<&str>,
     excluded: Vec<LeftOut>,
+    control: &Control,
+    memory: &dyn Fn(usize, usize, usize) -> Result<(), Error>,
 ) -> Result<Prepared, Error> {
+    control.begin(Phase::Preprocessing, Some(table.columns.len() as u64));
     // The statistics do not depend on the rows' order, and in the table's
     // order every column is read in sequence instead of at random.
     let mut sorted = train.to_vec();
@@ -61,6 +65,7 @@ pub fn prepare(
     let mut sources = Vec::new();
     let mut left_out = excluded;
     for column in &table.columns {
+        control.advance(1)?;
         let given = options.column(&column.name);
         let named = given.is_some()
             || options
@@ -157,9 +162,10 @@ pub fn prepare(
     }
     let columns = slot_columns(&plans, &sources, &sorted);
     drop(sorted);
+    memory(train.len(), test.len(), columns.iter().flatten().count())?;
     let residual = match target {
         TrainTarget::Values(y) if inputs == Inputs::Scaled => {
-            residual_target(&plans, &sources, train, &columns, y)
+            residual_target(&plans, &sources, train, &columns, y, control)?
         }
         _ => None,
     };
@@ -182,8 +188,11 @@ pub fn prepare(
         plan.shift = vec![0.0; plan.slots()];
         plan.divide = vec![1.0; plan.slots()];
     }
-    let x_train = encode_rows(&plans, &sources, train, true, &columns);
-    let x_test = encode_rows(&plans, &sources, test, false, &columns);
+    control.checkpoint()?;
+    let x_train = encode_rows(&plans, &sources, train, true, &columns)?;
+    control.checkpoint()?;
+    let x_test = encode_rows(&plans, &sources, test, false, &columns)?;
+    control.checkpoint()?;
     let varying = fit_scaling(&mut plans, &x_train, &columns)?;
     // The slots found constant only now (a target encoding's, rarely).
     let keep: Vec<usize> = varying.iter().filter_map(|&j| columns[j]).collect();
@@ -213,16 +222,17 @@ fn residual_target(
     train: &[usize],
     columns: &[Option<usize>],
     y: &[f64],
-) -> Option<Vec<f64>> {
+    control: &Control,
+) -> Result<Option<Vec<f64>>, Error> {
     if !plans
         .iter()
         .any(|p| matches!(p.encoding, Encoding::Target { .. }))
     {
-        return None;
+        return Ok(None);
     }
     let others = without_target_slots(plans, columns);
-    let x = encode_rows(plans, sources, train, true, &others);
-    residuals(x.view(), y)
+    let x = encode_rows(plans, sources, train, true, &others)?;
+    residuals(x.view(), y, control)
 }
 
 enum Fitted {

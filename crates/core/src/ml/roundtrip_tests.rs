@@ -36,6 +36,8 @@ fn trained(spec: &AlgorithmSpec) -> (Model, Array2<f64>) {
         data,
         "target",
         &options,
+        &crate::control::Control::new(),
+        &crate::memory::Budget::of(None),
     )
     .unwrap_or_else(|e| panic!("{} ({:?}) failed to fit: {e}", spec.name, spec.task));
     (outcome.model, probe)

@@ -17,6 +17,7 @@ use super::algorithms::{is_class, AlgorithmSpec, Fitted, Target};
 use super::hyperparams::Settings;
 use super::metrics;
 use super::options::{SearchKind, SearchOptions, TrainOptions};
+use crate::control::{Control, Phase};
 use crate::Error;
 
 /// The most fits (candidates times folds) one training may ask for.
@@ -146,6 +147,7 @@ pub fn cross_validate(
     x: ArrayView2<'_, f64>,
     labels: &Labels<'_>,
     k: usize,
+    control: &Control,
 ) -> Result<Vec<Scored>, Error> {
     let rows = x.nrows();
     if k > rows {
@@ -166,6 +168,10 @@ pub fn cross_validate(
         .flat_map(|g| (0..k).map(move |f| (g, f)))
         .collect();
     let mut scores = vec![0.0; candidates.len() * k];
+    // A unit of progress is one candidate scored on one fold; the fits
+    // themselves count nothing.
+    control.begin(Phase::Searching, Some((candidates.len() * k) as u64));
+    let fits = control.muted();
     let done: Vec<Vec<(usize, f64)>> = jobs
         .par_iter()
         .map(|&(g, fold)| {
@@ -177,7 +183,7 @@ pub fn cross_validate(
                 train: &train,
                 test: &test,
             };
-            group_scores(spec, &candidates, &groups[g], &part).map(|s| {
+            group_scores(spec, &candidates, &groups[g], &part, &fits, control).map(|s| {
                 s.into_iter()
                     .map(|(c, score)| (c * k + fold, score))
                     .collect()
@@ -257,17 +263,24 @@ fn group_scores(
     candidates: &[Settings],
     group: &[usize],
     part: &Part<'_, '_, '_>,
+    fits: &Control,
+    control: &Control,
 ) -> Result<Vec<(usize, f64)>, Error> {
     let mut x_train: Array2<f64> = part.x.select(Axis(0), part.train);
     let x_test = part.x.select(Axis(0), part.test);
     let fit = |settings: &Settings, x_train: Array2<f64>| match *part.labels {
         Labels::Values(y) => {
             let y: Vec<f64> = part.train.iter().map(|&r| y[r]).collect();
-            (spec.fit)(x_train, &Target::Values(&y), settings)
+            (spec.fit)(x_train, &Target::Values(&y), settings, fits)
         }
         Labels::Classes { y, n_classes } => {
             let y: Vec<usize> = part.train.iter().map(|&r| y[r]).collect();
-            (spec.fit)(x_train, &Target::Classes { y: &y, n_classes }, settings)
+            (spec.fit)(
+                x_train,
+                &Target::Classes { y: &y, n_classes },
+                settings,
+                fits,
+            )
         }
     };
     // The rows go to the first fit; a copy stays only for fits that follow.
@@ -277,14 +290,19 @@ fn group_scores(
         std::mem::take(&mut x_train)
     };
     let largest = fit(&candidates[group[0]], first_rows)?;
-    let mut scores = vec![(group[0], score(largest.as_ref(), x_test.view(), part)?)];
+    let mut scores = vec![(
+        group[0],
+        score(largest.as_ref(), x_test.view(), part, fits)?,
+    )];
+    control.advance(1)?;
     for &c in &group[1..] {
         let n = candidates[c].usize("n_estimators")?;
         let model = match largest.first(n) {
             Some(model) => model,
             None => fit(&candidates[c], x_train.clone())?,
         };
-        scores.push((c, score(model.as_ref(), x_test.view(), part)?));
+        scores.push((c, score(model.as_ref(), x_test.view(), part, fits)?));
+        control.advance(1)?;
     }
     Ok(scores)
 }
@@ -294,8 +312,9 @@ fn score(
     model: &dyn Fitted,
     x_test: ArrayView2<'_, f64>,
     part: &Part<'_, '_, '_>,
+    control: &Control,
 ) -> Result<f64, Error> {
-    let predicted = model.predict(x_test)?;
+    let predicted = model.predict_in(x_test, control)?;
     match *part.labels {
         Labels::Values(y) => {
             let truth: Vec<f64> = part.test.iter().map(|&r| y[r]).collect();

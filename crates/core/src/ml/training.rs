@@ -4,7 +4,7 @@
 
 use ndarray::ArrayView2;
 
-use super::algorithms::{is_class, AlgorithmSpec, Target};
+use super::algorithms::{is_class, matrix_bytes, AlgorithmSpec, Size, Target};
 use super::columns::{Table, TargetColumn};
 use super::fingerprint::Fingerprint;
 use super::hyperparams::Settings;
@@ -18,6 +18,8 @@ use super::search::{cross_validate, Labels, Scored};
 use super::split::split;
 use super::target_encoding::TrainTarget;
 use super::Task;
+use crate::control::{Control, Phase, Watch};
+use crate::memory::Budget;
 use crate::sql::{quote, Relation};
 use crate::{Arg, Db, Error};
 
@@ -151,6 +153,8 @@ pub fn read(
     target: &str,
     task: Task,
     options: &TrainOptions,
+    watch: &mut Watch,
+    budget: &Budget,
 ) -> Result<TrainingData, Error> {
     let (names, not_read) = candidates(relation, target, options)?;
     let identifier = integer_primary_key(db, relation)?;
@@ -176,12 +180,30 @@ pub fn read(
         }
         _ => 0,
     };
-    let mut table = Table::new(names, task, expected_rows);
+    // A table's size is known before its rows are read; a view's is
+    // checked as they come.
+    let reading = "reading the table's columns";
+    budget.check(Table::planned_bytes(expected_rows, width), reading)?;
+    let mut table = Table::new(names, task, expected_rows)?;
     let mut row_number = 0usize;
-    db.query(&sql, &[], &mut |row| {
-        row_number += 1;
-        table.push(&row[..width], &row[width], target, row_number)
-    })?;
+    let total = (expected_rows > 0).then_some(expected_rows as u64);
+    watch.begin(db, Phase::Reading, total)?;
+    let control = watch.control.clone();
+    db.query_watched(
+        &sql,
+        &[],
+        &mut |row| {
+            row_number += 1;
+            if row_number % 65_536 == 0 {
+                budget.check(table.bytes(), reading)?;
+            }
+            table.push(&row[..width], &row[width], target, row_number)
+        },
+        &mut |db| {
+            control.advance(crate::ROWS_BETWEEN_CALLS as u64)?;
+            watch.poll(db)
+        },
+    )?;
     table.finish();
     Ok(TrainingData {
         table,
@@ -226,6 +248,42 @@ impl Fitting {
         })
     }
 
+    /// The bytes the fit (or the search and its refit) allocates besides
+    /// the matrix of `rows` x `features`, estimated from above.
+    fn memory(&self, spec: &AlgorithmSpec, rows: usize, features: usize, outputs: usize) -> u64 {
+        let threads = rayon::current_num_threads().max(1);
+        let estimate = |rows: usize, settings: &Settings| {
+            (spec.memory)(&Size {
+                rows,
+                features,
+                outputs,
+                threads,
+                settings,
+            })
+        };
+        match self {
+            Fitting::One(settings) => estimate(rows, settings),
+            Fitting::Search { candidates, search } => {
+                let k = search.cv.max(2);
+                let fold_rows = rows - rows / k;
+                let largest = |rows: usize| {
+                    candidates
+                        .iter()
+                        .map(|c| estimate(rows, c))
+                        .max()
+                        .unwrap_or(0)
+                };
+                // Each job holds its fold's rows (twice, when fits follow
+                // the first) and test rows, and fits on them.
+                let jobs = threads.min(candidates.len() * k) as u64;
+                let job = 2 * matrix_bytes(fold_rows, features)
+                    + matrix_bytes(rows - fold_rows, features)
+                    + largest(fold_rows);
+                (jobs * job).max(largest(rows))
+            }
+        }
+    }
+
     /// The settings of the model: the given ones, or the candidate whose
     /// cross-validation scores best.
     fn choose(
@@ -233,11 +291,12 @@ impl Fitting {
         spec: &AlgorithmSpec,
         x: ArrayView2<'_, f64>,
         labels: &Labels<'_>,
+        control: &Control,
     ) -> Result<(Settings, Option<Vec<Scored>>), Error> {
         match self {
             Fitting::One(settings) => Ok((settings, None)),
             Fitting::Search { candidates, search } => {
-                let scored = cross_validate(spec, candidates, x, labels, search.cv)?;
+                let scored = cross_validate(spec, candidates, x, labels, search.cv, control)?;
                 let best = super::search::best(&scored);
                 Ok((scored[best].settings.clone(), Some(scored)))
             }
@@ -252,6 +311,8 @@ pub fn fit(
     data: TrainingData,
     target_name: &str,
     options: &TrainOptions,
+    control: &Control,
+    budget: &Budget,
 ) -> Result<Outcome, Error> {
     let TrainingData {
         table,
@@ -325,6 +386,18 @@ pub fn fit(
             )));
         }
     }
+    let raw = table.bytes();
+    let outputs = labels.as_ref().map_or(1, |(classes, _, _)| classes.len());
+    // Checked once the matrix's width is known, before it is made.
+    let memory = |train: usize, test: usize, slots: usize| -> Result<(), Error> {
+        let matrix = matrix_bytes(train + test, slots);
+        budget.check(raw + matrix, "the table's columns and their encoded matrix")?;
+        let fit = fitting.memory(spec, train, slots, outputs);
+        budget.check(
+            matrix + fit,
+            &format!("{} on {train} rows x {slots} columns", spec.name),
+        )
+    };
     let prepared = preprocess::prepare(
         &table,
         &train_rows,
@@ -334,6 +407,8 @@ pub fn fit(
         spec.inputs,
         identifier.as_deref(),
         not_read,
+        control,
+        &memory,
     )?;
     let null_target = table.null_target;
     let fingerprint = table.fingerprint;
@@ -360,7 +435,7 @@ pub fn fit(
     };
     drop((train_rows, test_rows));
     let (settings, search) = match (&values, &labels) {
-        (Some((y, _)), _) => fitting.choose(spec, x_train.view(), &Labels::Values(y))?,
+        (Some((y, _)), _) => fitting.choose(spec, x_train.view(), &Labels::Values(y), control)?,
         (_, Some((classes, y, _))) => fitting.choose(
             spec,
             x_train.view(),
@@ -368,6 +443,7 @@ pub fn fit(
                 y,
                 n_classes: classes.len(),
             },
+            control,
         )?,
         _ => unreachable!("one of the two is set"),
     };
@@ -375,8 +451,10 @@ pub fn fit(
     // The estimator takes the training rows (see `FitFn`).
     let (estimator, metrics, classes) = match (values, labels) {
         (Some((y_train, y_test)), _) => {
-            let estimator = (spec.fit)(x_train, &Target::Values(&y_train), settings)?;
-            let predicted = estimator.predict(x_test.view())?;
+            control.begin(Phase::Fitting, None);
+            let estimator = (spec.fit)(x_train, &Target::Values(&y_train), settings, control)?;
+            control.begin(Phase::Scoring, Some(y_test.len() as u64));
+            let predicted = estimator.predict_in(x_test.view(), control)?;
             if predicted.iter().any(|p| !p.is_finite()) || y_test.iter().any(|y| !y.is_finite()) {
                 return Err(Error::Estimator(format!(
                     "{} made predictions on the test rows that are not finite numbers \
@@ -398,8 +476,10 @@ pub fn fit(
                 y: &y_train,
                 n_classes: classes.len(),
             };
-            let estimator = (spec.fit)(x_train, &target, settings)?;
-            let predicted = estimator.predict(x_test.view())?;
+            control.begin(Phase::Fitting, None);
+            let estimator = (spec.fit)(x_train, &target, settings, control)?;
+            control.begin(Phase::Scoring, Some(y_test.len() as u64));
+            let predicted = estimator.predict_in(x_test.view(), control)?;
             let predicted = predicted
                 .iter()
                 .map(|&p| {
@@ -448,7 +528,7 @@ pub fn fit(
 pub fn bundled(name: &str, task: Task, step: usize) -> TrainingData {
     let data = crate::datasets::find(name).unwrap().read().unwrap();
     let width = data.feature_names.len() + 1;
-    let mut table = Table::new(data.feature_names.clone(), task, 0);
+    let mut table = Table::new(data.feature_names.clone(), task, 0).unwrap();
     for (i, row) in data.values.chunks(width).enumerate().step_by(step) {
         let features: Vec<Arg<'_>> = row[..width - 1].iter().map(|&v| Arg::Real(v)).collect();
         table

@@ -13,6 +13,7 @@ use super::tree::{weighted_majority, weighted_mean, Criterion, Growth, Presorted
 use super::{
     argmax, decode, encode, is_class, softmax_rows, AlgorithmSpec, Fitted, Inputs, Target,
 };
+use crate::control::{Control, Phase};
 use crate::ml::hyperparams::{Param, Settings};
 use crate::ml::model::Shape;
 use crate::ml::Task;
@@ -34,7 +35,8 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     library: "sqlite-ml",
     estimator: "AdaBoost.R2 over CART trees of depth 3, linear loss",
     params: PARAMS,
-    fit: |x, y, settings| fit_regressor(x.view(), y, settings),
+    fit: |x, y, settings, control| fit_regressor(x.view(), y, settings, control),
+    memory: super::tree::boosting_memory,
     decode: decode_regressor,
 };
 
@@ -45,7 +47,8 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     library: "sqlite-ml",
     estimator: "SAMME over CART stumps",
     params: PARAMS,
-    fit: |x, y, settings| fit_classifier(x.view(), y, settings),
+    fit: |x, y, settings, control| fit_classifier(x.view(), y, settings, control),
+    memory: super::tree::boosting_memory,
     decode: decode_classifier,
 };
 
@@ -170,11 +173,14 @@ fn fit_regressor(
     x: ArrayView2<'_, f64>,
     y: &Target<'_>,
     settings: &Settings,
+    control: &Control,
 ) -> Result<Box<dyn Fitted>, Error> {
     let y = y.values()?;
     let rate = settings.f64("learning_rate")?;
     let n = x.nrows();
-    let presorted = Presorted::new(x);
+    let presorted = Presorted::new(x, control)?;
+    let rounds = settings.usize("n_estimators")?;
+    control.begin(Phase::Fitting, Some(rounds as u64));
     let mut scratch = Scratch::default();
     let mut sample_weights = vec![1.0 / n as f64; n];
     let mut rng = rng(settings.seed);
@@ -184,7 +190,8 @@ fn fit_regressor(
         seed: settings.seed,
         ..Growth::FULL
     };
-    for _ in 0..settings.usize("n_estimators")? {
+    for _ in 0..rounds {
+        control.advance(1)?;
         // The drawn sample as copies per row.
         let mut copies = vec![0.0; n];
         for r in weighted_bootstrap(&mut rng, &sample_weights) {
@@ -197,7 +204,8 @@ fn fit_regressor(
             &copies,
             growth,
             weighted_mean(y, &copies),
-        );
+            control,
+        )?;
         let predicted = tree.predict(x);
         let errors: Vec<f64> = predicted
             .iter()
@@ -240,11 +248,14 @@ fn fit_classifier(
     x: ArrayView2<'_, f64>,
     y: &Target<'_>,
     settings: &Settings,
+    control: &Control,
 ) -> Result<Box<dyn Fitted>, Error> {
     let (y, n_classes) = y.classes()?;
     let rate = settings.f64("learning_rate")?;
     let n = x.nrows();
-    let presorted = Presorted::new(x);
+    let presorted = Presorted::new(x, control)?;
+    let rounds = settings.usize("n_estimators")?;
+    control.begin(Phase::Fitting, Some(rounds as u64));
     let mut scratch = Scratch::default();
     let mut sample_weights = vec![1.0 / n as f64; n];
     let (mut stumps, mut weights) = (Vec::new(), Vec::new());
@@ -254,7 +265,8 @@ fn fit_classifier(
         seed: settings.seed,
         ..Growth::FULL
     };
-    for _ in 0..settings.usize("n_estimators")? {
+    for _ in 0..rounds {
+        control.advance(1)?;
         let stump = Tree::fit(
             &mut scratch,
             &presorted,
@@ -262,7 +274,8 @@ fn fit_classifier(
             &sample_weights,
             growth,
             weighted_majority(y, n_classes, &sample_weights),
-        );
+            control,
+        )?;
         let predicted = stump.predict(x);
         let wrong: Vec<bool> = predicted
             .iter()

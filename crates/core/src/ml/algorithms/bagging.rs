@@ -31,7 +31,8 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     library: "sqlite-ml",
     estimator: "CART trees on bootstrap samples, mean",
     params: PARAMS,
-    fit: |x, y, settings| fit(x, y, &ensemble(settings)?),
+    fit: |x, y, settings, control| fit(x, y, &ensemble(settings)?, control),
+    memory: super::forest::memory,
     decode: decode_forest,
 };
 
@@ -42,6 +43,7 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     library: "sqlite-ml",
     estimator: "CART trees on bootstrap samples, majority vote",
     params: PARAMS,
-    fit: |x, y, settings| fit(x, y, &ensemble(settings)?),
+    fit: |x, y, settings, control| fit(x, y, &ensemble(settings)?, control),
+    memory: super::forest::memory,
     decode: decode_forest,
 };

@@ -10,6 +10,8 @@
 //! sweep costs p^2, whatever the row count.
 
 use super::gram::Normal;
+use crate::control::Control;
+use crate::Error;
 
 /// The mix of penalties and when to stop.
 #[derive(Clone, Copy)]
@@ -21,7 +23,14 @@ pub struct Descent {
 
 /// Solves for target `t` of `normal`, starting from `w` (zeros, or the
 /// solution for a nearby alpha: a warm start) and leaving the solution there.
-pub fn solve(normal: &Normal, t: usize, alpha: f64, descent: &Descent, w: &mut [f64]) {
+pub fn solve(
+    normal: &Normal,
+    t: usize,
+    alpha: f64,
+    descent: &Descent,
+    w: &mut [f64],
+    control: &Control,
+) -> Result<(), Error> {
     let Descent {
         l1_ratio,
         max_iter,
@@ -39,6 +48,7 @@ pub fn solve(normal: &Normal, t: usize, alpha: f64, descent: &Descent, w: &mut [
         .map(|j| (0..p).map(|k| g[j * p + k] * w[k]).sum())
         .collect();
     for sweep in 0..max_iter {
+        control.checkpoint()?;
         let (mut w_max, mut step_max) = (0.0f64, 0.0f64);
         for j in 0..p {
             let g_jj = g[j * p + j];
@@ -65,6 +75,7 @@ pub fn solve(normal: &Normal, t: usize, alpha: f64, descent: &Descent, w: &mut [
             break;
         }
     }
+    Ok(())
 }
 
 /// The gap between the objective at `w` and its dual at the dual point
@@ -126,11 +137,11 @@ mod tests {
     fn solutions_meet_the_optimality_conditions() {
         let (x, y) = problem();
         let target = Target::Values(&y);
-        let normal = normal(x.view(), &Targets::new(&target));
+        let normal = normal(x.view(), &Targets::new(&target), &Control::new()).unwrap();
         let n = normal.rows;
         for (alpha, l1_ratio) in [(0.01, 1.0), (0.1, 1.0), (0.05, 0.5), (1.0, 0.5), (0.3, 0.9)] {
             let mut w = vec![0.0; 4];
-            solve(&normal, 0, alpha, &ratio(l1_ratio), &mut w);
+            solve(&normal, 0, alpha, &ratio(l1_ratio), &mut w, &Control::new()).unwrap();
             let xy = normal.xy_of(0);
             let (l1, l2) = (alpha * l1_ratio, alpha * (1.0 - l1_ratio));
             for j in 0..4 {
@@ -155,12 +166,28 @@ mod tests {
     fn a_penalty_above_the_largest_correlation_zeroes_every_coefficient() {
         let (x, y) = problem();
         let target = Target::Values(&y);
-        let normal = normal(x.view(), &Targets::new(&target));
+        let normal = normal(x.view(), &Targets::new(&target), &Control::new()).unwrap();
         let largest = normal.xy.iter().map(|v| v.abs()).fold(0.0, f64::max) / normal.rows;
         let mut w = vec![1.0; 4];
-        solve(&normal, 0, largest * 1.001, &ratio(1.0), &mut w);
+        solve(
+            &normal,
+            0,
+            largest * 1.001,
+            &ratio(1.0),
+            &mut w,
+            &Control::new(),
+        )
+        .unwrap();
         assert_eq!(w, vec![0.0; 4]);
-        solve(&normal, 0, largest * 0.9, &ratio(1.0), &mut w);
+        solve(
+            &normal,
+            0,
+            largest * 0.9,
+            &ratio(1.0),
+            &mut w,
+            &Control::new(),
+        )
+        .unwrap();
         assert!(w.iter().any(|&v| v != 0.0));
     }
 
@@ -168,12 +195,12 @@ mod tests {
     fn a_warm_start_reaches_the_same_solution() {
         let (x, y) = problem();
         let target = Target::Values(&y);
-        let normal = normal(x.view(), &Targets::new(&target));
+        let normal = normal(x.view(), &Targets::new(&target), &Control::new()).unwrap();
         let mut cold = vec![0.0; 4];
-        solve(&normal, 0, 0.02, &ratio(0.5), &mut cold);
+        solve(&normal, 0, 0.02, &ratio(0.5), &mut cold, &Control::new()).unwrap();
         let mut warm = vec![0.0; 4];
-        solve(&normal, 0, 0.5, &ratio(0.5), &mut warm);
-        solve(&normal, 0, 0.02, &ratio(0.5), &mut warm);
+        solve(&normal, 0, 0.5, &ratio(0.5), &mut warm, &Control::new()).unwrap();
+        solve(&normal, 0, 0.02, &ratio(0.5), &mut warm, &Control::new()).unwrap();
         for (a, b) in cold.iter().zip(&warm) {
             assert!((a - b).abs() < 1e-3, "{cold:?} {warm:?}");
         }

@@ -8,6 +8,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::gram::{self, Normal, Targets};
 use super::{argmax, argmax_rows, Target};
+use crate::control::Control;
 use crate::ml::metrics;
 use crate::Error;
 
@@ -22,6 +23,7 @@ pub fn choose<C: Copy>(
     (folds, seed): (usize, u64),
     x: ArrayView2<'_, f64>,
     y: &Target<'_>,
+    control: &Control,
     solve: impl Fn(C, &Normal, &mut [Vec<f64>]) -> Result<(), Error>,
 ) -> Result<C, Error> {
     let rows = x.nrows();
@@ -40,7 +42,7 @@ pub fn choose<C: Copy>(
     }
     let targets = Targets::new(y);
     let mut totals = vec![0.0; candidates.len()];
-    for (fold, training) in gram::fold_complements(x, &targets, &fold_of, folds)
+    for (fold, training) in gram::fold_complements(x, &targets, &fold_of, folds, control)?
         .iter()
         .enumerate()
     {
@@ -48,6 +50,7 @@ pub fn choose<C: Copy>(
         let x_test = x.select(Axis(0), &test);
         let mut w = vec![vec![0.0; x.ncols()]; targets.columns()];
         for (total, &candidate) in totals.iter_mut().zip(candidates) {
+            control.checkpoint()?;
             solve(candidate, training, &mut w)?;
             let outputs = w
                 .iter()

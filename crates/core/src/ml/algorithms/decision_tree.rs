@@ -32,7 +32,8 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     library: "sqlite-ml",
     estimator: "CART, squared error",
     params: PARAMS,
-    fit: |x, y, settings| fit(x, y, &one_tree(settings)?),
+    fit: |x, y, settings, control| fit(x, y, &one_tree(settings)?, control),
+    memory: super::forest::memory,
     decode: decode_forest,
 };
 
@@ -43,6 +44,7 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     library: "sqlite-ml",
     estimator: "CART, Gini",
     params: PARAMS,
-    fit: |x, y, settings| fit(x, y, &one_tree(settings)?),
+    fit: |x, y, settings, control| fit(x, y, &one_tree(settings)?, control),
+    memory: super::forest::memory,
     decode: decode_forest,
 };

@@ -24,7 +24,8 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
         },
         meaning: "the training targets' mean or median",
     }],
-    fit: |_, y, settings| fit(y, settings.choice("strategy")?),
+    fit: |_, y, settings, _| fit(y, settings.choice("strategy")?),
+    memory: |_| 0,
     decode: decode_constant,
 };
 
@@ -35,7 +36,8 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     library: "sqlite-ml",
     estimator: "predicts the most frequent training class",
     params: &[],
-    fit: |_, y, _| fit(y, "most_frequent"),
+    fit: |_, y, _, _| fit(y, "most_frequent"),
+    memory: |_| 0,
     decode: decode_constant,
 };
 

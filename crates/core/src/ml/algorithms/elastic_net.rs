@@ -9,6 +9,7 @@ use super::linear::decode_linear;
 use super::shared_params::{alpha, cv, max_iter, tol};
 use super::{coordinate_descent, gram};
 use super::{AlgorithmSpec, Fitted, Inputs, Target};
+use crate::control::Control;
 use crate::ml::hyperparams::{Kind, Param, Settings};
 use crate::ml::Task;
 use crate::Error;
@@ -46,10 +47,11 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     library: "sqlite-ml",
     estimator: "coordinate descent on the Gram matrix",
     params: &[ALPHA, L1_RATIO, MAX_ITER, TOL],
-    fit: |x, y, settings| {
+    fit: |x, y, settings, control| {
         let descent = descent(settings, settings.f64("l1_ratio")?)?;
-        fit(&descent, settings.f64("alpha")?, x.view(), y)
+        fit(&descent, settings.f64("alpha")?, x.view(), y, control)
     },
+    memory: super::gram::memory,
     decode: decode_linear,
 };
 
@@ -60,14 +62,16 @@ pub const REGRESSOR_CV: AlgorithmSpec = AlgorithmSpec {
     library: "sqlite-ml",
     estimator: "as elastic_net, alpha chosen by k-fold cross-validation",
     params: &[L1_RATIO, N_ALPHAS, CV, MAX_ITER, TOL],
-    fit: |x, y, settings| {
+    fit: |x, y, settings, control| {
         fit_cv(
             &descent(settings, settings.f64("l1_ratio")?)?,
             settings,
             x.view(),
             y,
+            control,
         )
     },
+    memory: super::gram::memory,
     decode: decode_linear,
 };
 
@@ -85,11 +89,11 @@ pub fn fit(
     alpha: f64,
     x: ArrayView2<'_, f64>,
     y: &Target<'_>,
+    control: &Control,
 ) -> Result<Box<dyn Fitted>, Error> {
     y.values()?;
-    let mut models = gram::fit(x, y, |normal, w| {
-        coordinate_descent::solve(normal, 0, alpha, descent, &mut w[0]);
-        Ok(())
+    let mut models = gram::fit(x, y, control, |normal, w| {
+        coordinate_descent::solve(normal, 0, alpha, descent, &mut w[0], control)
     })?;
     Ok(Box::new(models.remove(0)))
 }
@@ -101,6 +105,7 @@ pub fn fit_cv(
     settings: &Settings,
     x: ArrayView2<'_, f64>,
     y: &Target<'_>,
+    control: &Control,
 ) -> Result<Box<dyn Fitted>, Error> {
     let alphas = super::cv::alpha_grid(
         x,
@@ -109,9 +114,8 @@ pub fn fit_cv(
         settings.usize("n_alphas")?,
     );
     let folds = (settings.usize("cv")?, settings.seed);
-    let alpha = super::cv::choose(&alphas, folds, x, y, |alpha, normal, w| {
-        coordinate_descent::solve(normal, 0, alpha, descent, &mut w[0]);
-        Ok(())
+    let alpha = super::cv::choose(&alphas, folds, x, y, control, |alpha, normal, w| {
+        coordinate_descent::solve(normal, 0, alpha, descent, &mut w[0], control)
     })?;
-    fit(descent, alpha, x, y)
+    fit(descent, alpha, x, y, control)
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::sampling::{bootstrap, rng};
 use super::tree::{weighted_majority, weighted_mean, Criterion, Growth, Presorted, Scratch, Tree};
 use super::{argmax, decode, encode, is_class, shares, Fitted, Target};
+use crate::control::{Control, Phase};
 use crate::ml::hyperparams::{Features, Settings};
 use crate::ml::model::Shape;
 use crate::Error;
@@ -44,11 +45,17 @@ pub struct Forest {
     trees: Vec<Tree>,
 }
 
-pub fn fit(x: Array2<f64>, y: &Target<'_>, settings: &Ensemble) -> Result<Box<dyn Fitted>, Error> {
+pub fn fit(
+    x: Array2<f64>,
+    y: &Target<'_>,
+    settings: &Ensemble,
+    control: &Control,
+) -> Result<Box<dyn Fitted>, Error> {
     let (n, features) = x.dim();
     // The trees read the presorted columns only: the rows go before they grow.
-    let presorted = Presorted::new(x.view());
+    let presorted = Presorted::new(x.view(), control)?;
     drop(x);
+    control.begin(Phase::Fitting, Some(settings.trees as u64));
     let n_classes = match y {
         Target::Values(_) => None,
         Target::Classes { n_classes, .. } => Some(*n_classes),
@@ -74,7 +81,7 @@ pub fn fit(x: Array2<f64>, y: &Target<'_>, settings: &Ensemble) -> Result<Box<dy
                 seed,
                 ..settings.growth
             };
-            match *y {
+            let tree = match *y {
                 Target::Values(v) => Tree::fit(
                     scratch,
                     &presorted,
@@ -82,6 +89,7 @@ pub fn fit(x: Array2<f64>, y: &Target<'_>, settings: &Ensemble) -> Result<Box<dy
                     weights,
                     growth,
                     weighted_mean(v, weights),
+                    control,
                 ),
                 Target::Classes { y, n_classes } => Tree::fit(
                     scratch,
@@ -90,10 +98,13 @@ pub fn fit(x: Array2<f64>, y: &Target<'_>, settings: &Ensemble) -> Result<Box<dy
                     weights,
                     growth,
                     weighted_majority(y, n_classes, weights),
+                    control,
                 ),
-            }
+            }?;
+            control.advance(1)?;
+            Ok(tree)
         })
-        .collect();
+        .collect::<Result<_, Error>>()?;
     Ok(Box::new(Forest {
         n_features: features,
         n_classes,
@@ -172,6 +183,19 @@ impl Fitted for Forest {
     }
 }
 
+/// The presorted rows, a tree's working memory on each thread, and every
+/// tree's nodes (twice: the trees, then their encoded blob).
+pub fn memory(size: &super::Size<'_>) -> u64 {
+    let s = size.settings;
+    let trees = s.usize("n_estimators").unwrap_or(1);
+    let depth = s.limit("max_depth").unwrap_or(None);
+    let leaf = s.usize("min_samples_leaf").unwrap_or(1);
+    let threads = size.threads.min(trees).max(1) as u64;
+    super::tree::presorted_memory(size.rows, size.features)
+        + threads * super::tree::scratch_memory(size.rows, size.features)
+        + 2 * trees as u64 * super::tree::tree_memory(size.rows, leaf, depth)
+}
+
 #[cfg(test)]
 mod test {
     use super::*;
@@ -195,8 +219,9 @@ mod test {
                 ..Growth::FULL
             },
         };
-        let big = fit(x.clone(), &target, &forest(12)).unwrap();
-        let small = fit(x.clone(), &target, &forest(5)).unwrap();
+        let control = Control::new();
+        let big = fit(x.clone(), &target, &forest(12), &control).unwrap();
+        let small = fit(x.clone(), &target, &forest(5), &control).unwrap();
         let first = big.first(5).unwrap();
         assert_eq!(
             first.predict(x.view()).unwrap(),

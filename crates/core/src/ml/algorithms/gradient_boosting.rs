@@ -17,6 +17,7 @@ use super::shared_params::{
 };
 use super::tree::{Criterion, Growth, Presorted, Scratch, Tree};
 use super::{argmax, decode, encode, softmax_rows, AlgorithmSpec, Fitted, Inputs, Target};
+use crate::control::{Control, Phase};
 use crate::ml::hyperparams::{Param, Settings};
 use crate::ml::model::Shape;
 use crate::ml::Task;
@@ -50,7 +51,8 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     library: "sqlite-ml",
     estimator: "squared-error boosting from the mean",
     params: PARAMS,
-    fit: |x, y, settings| fit_regressor(x.view(), y, settings),
+    fit: |x, y, settings, control| fit_regressor(x.view(), y, settings, control),
+    memory: super::tree::boosting_memory,
     decode: decode_regressor,
 };
 
@@ -61,7 +63,8 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     library: "sqlite-ml",
     estimator: "log-loss boosting, Newton-step leaves, one tree per class and round",
     params: PARAMS,
-    fit: |x, y, settings| fit_classifier(x.view(), y, settings),
+    fit: |x, y, settings, control| fit_classifier(x.view(), y, settings, control),
+    memory: super::tree::boosting_memory,
     decode: decode_classifier,
 };
 
@@ -106,12 +109,14 @@ fn fit_regressor(
     x: ArrayView2<'_, f64>,
     y: &Target<'_>,
     settings: &Settings,
+    control: &Control,
 ) -> Result<Box<dyn Fitted>, Error> {
     let (rounds, scale, growth) = boosting(settings)?;
     let y = y.values()?;
     let n = y.len();
     let initial = y.iter().sum::<f64>() / n as f64;
-    let presorted = Presorted::new(x);
+    let presorted = Presorted::new(x, control)?;
+    control.begin(Phase::Fitting, Some(rounds as u64));
     let mut scratch = Scratch::default();
     let ones = vec![1.0; n];
     let mut predicted = vec![initial; n];
@@ -128,11 +133,13 @@ fn fit_regressor(
             &ones,
             growth,
             mean,
-        );
+            control,
+        )?;
         for (r, row) in x.rows().into_iter().enumerate() {
             predicted[r] += RATE_APPLIED * tree.predict_row(|j| row[j]);
         }
         trees.push(tree);
+        control.advance(1)?;
     }
     Ok(Box::new(Regressor {
         n_features: x.ncols(),
@@ -235,11 +242,13 @@ fn fit_classifier(
     x: ArrayView2<'_, f64>,
     y: &Target<'_>,
     settings: &Settings,
+    control: &Control,
 ) -> Result<Box<dyn Fitted>, Error> {
     let (rounds_wanted, leaf_scale, growth) = boosting(settings)?;
     let (y, n_classes) = y.classes()?;
     let n = y.len();
-    let presorted = Presorted::new(x);
+    let presorted = Presorted::new(x, control)?;
+    control.begin(Phase::Fitting, Some(rounds_wanted as u64));
     let mut scratch = Scratch::default();
     let ones = vec![1.0; n];
     let mut counts = vec![0.0; n_classes];
@@ -296,13 +305,15 @@ fn fit_classifier(
                 &ones,
                 growth,
                 newton,
-            );
+                control,
+            )?;
             for (r, row) in x.rows().into_iter().enumerate() {
                 raw[k][r] += RATE_APPLIED * tree.predict_row(|j| row[j]);
             }
             round.push(tree);
         }
         rounds.push(round);
+        control.advance(1)?;
     }
     Ok(Box::new(Classifier {
         n_features: x.ncols(),

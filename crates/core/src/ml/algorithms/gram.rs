@@ -12,6 +12,7 @@ use smartcore::linalg::traits::cholesky::CholeskyDecomposable;
 
 use super::linear::Linear;
 use super::Target;
+use crate::control::Control;
 use crate::Error;
 
 /// The regression targets, or one +1/-1 column per class ("is this class"),
@@ -183,9 +184,9 @@ impl Normal {
 }
 
 /// The problem of all rows.
-pub fn normal(x: ArrayView2<'_, f64>, y: &Targets<'_>) -> Normal {
-    let (shift, sums) = sums(x, y, |_| 0, 1);
-    sums[0].normal(&shift)
+pub fn normal(x: ArrayView2<'_, f64>, y: &Targets<'_>, control: &Control) -> Result<Normal, Error> {
+    let (shift, sums) = sums(x, y, |_| 0, 1, control)?;
+    Ok(sums[0].normal(&shift))
 }
 
 /// For each fold (rows marked by `fold_of`, 0..folds), the problem of the
@@ -195,15 +196,17 @@ pub fn fold_complements(
     y: &Targets<'_>,
     fold_of: &[u8],
     folds: usize,
-) -> Vec<Normal> {
-    let (shift, sums) = sums(x, y, |r| fold_of[r] as usize, folds);
+    control: &Control,
+) -> Result<Vec<Normal>, Error> {
+    let (shift, sums) = sums(x, y, |r| fold_of[r] as usize, folds, control)?;
     let total = sums
         .iter()
         .skip(1)
         .fold(sums[0].clone(), |all, s| all.combined(1.0, s));
-    sums.iter()
+    Ok(sums
+        .iter()
         .map(|fold| total.combined(-1.0, fold).normal(&shift))
-        .collect()
+        .collect())
 }
 
 fn sums(
@@ -211,7 +214,8 @@ fn sums(
     y: &Targets<'_>,
     group_of: impl Fn(usize) -> usize,
     groups: usize,
-) -> (Shift, Vec<Sums>) {
+    control: &Control,
+) -> Result<(Shift, Vec<Sums>), Error> {
     let (n, p, m) = (x.nrows(), x.ncols(), y.columns());
     let rows = n.max(1) as f64;
     let mut shift = Shift {
@@ -227,6 +231,9 @@ fn sums(
     let mut sums = vec![Sums::zero(p, m); groups];
     let (mut d, mut e) = (vec![0.0; p], vec![0.0; m]);
     for (r, row) in x.rows().into_iter().enumerate() {
+        if r % 1024 == 0 {
+            control.checkpoint()?;
+        }
         for j in 0..p {
             d[j] = row[j] - shift.x[j];
         }
@@ -235,7 +242,7 @@ fn sums(
         }
         sums[group_of(r)].add(&d, &e);
     }
-    (shift, sums)
+    Ok((shift, sums))
 }
 
 /// The linear model per target column of all rows, as `solve` finds the
@@ -243,9 +250,10 @@ fn sums(
 pub fn fit(
     x: ArrayView2<'_, f64>,
     y: &Target<'_>,
+    control: &Control,
     solve: impl Fn(&Normal, &mut [Vec<f64>]) -> Result<(), Error>,
 ) -> Result<Vec<Linear>, Error> {
-    let normal = normal(x, &Targets::new(y));
+    let normal = normal(x, &Targets::new(y), control)?;
     let mut w = vec![vec![0.0; normal.features()]; normal.targets()];
     solve(&normal, &mut w)?;
     Ok(w.into_iter()
@@ -261,9 +269,17 @@ const RESIDUAL_RIDGE: f64 = 1e-6;
 /// What the least-squares fit of `y` on `x` (with an intercept) leaves
 /// unexplained, row by row; None when there is nothing to fit on or the
 /// problem cannot be solved (then the caller keeps `y`).
-pub fn residuals(x: ArrayView2<'_, f64>, y: &[f64]) -> Option<Vec<f64>> {
+pub fn residuals(
+    x: ArrayView2<'_, f64>,
+    y: &[f64],
+    control: &Control,
+) -> Result<Option<Vec<f64>>, Error> {
     let target = Target::Values(y);
-    let normal = normal(x, &Targets::new(&target));
+    let normal = normal(x, &Targets::new(&target), control)?;
+    Ok(left_unexplained(&normal, x, y))
+}
+
+fn left_unexplained(normal: &Normal, x: ArrayView2<'_, f64>, y: &[f64]) -> Option<Vec<f64>> {
     let p = normal.features();
     if p == 0 || x.nrows() < 2 {
         return None;
@@ -290,6 +306,13 @@ pub fn residuals(x: ArrayView2<'_, f64>, y: &[f64]) -> Option<Vec<f64>> {
     let fitted = normal.linear(0, w).outputs(x).ok()?;
     let left: Vec<f64> = y.iter().zip(&fitted).map(|(y, f)| y - f).collect();
     left.iter().all(|r| r.is_finite()).then_some(left)
+}
+
+/// The folds' cross-products (p x p each) and one fold's test rows.
+pub fn memory(size: &super::Size<'_>) -> u64 {
+    let folds = size.settings.usize("cv").unwrap_or(1) as u64 + 1;
+    let p = size.features as u64;
+    folds * (p * p + p * size.outputs as u64) * 8 + super::matrix_bytes(size.rows, size.features)
 }
 
 #[cfg(test)]
@@ -319,7 +342,8 @@ mod tests {
         };
         let targets = Targets::new(&target);
         let fold_of: Vec<u8> = (0..50).map(|r| ((r * 13) % 4) as u8).collect();
-        let complements = fold_complements(x.view(), &targets, &fold_of, 4);
+        let complements =
+            fold_complements(x.view(), &targets, &fold_of, 4, &Control::new()).unwrap();
         for (fold, complement) in complements.iter().enumerate() {
             let rows: Vec<usize> = (0..50).filter(|&r| fold_of[r] as usize != fold).collect();
             let classes: Vec<usize> = rows.iter().map(|&r| y[r]).collect();
@@ -327,7 +351,12 @@ mod tests {
                 y: &classes,
                 n_classes: 3,
             };
-            let direct = normal(x.select(Axis(0), &rows).view(), &Targets::new(&fold_target));
+            let direct = normal(
+                x.select(Axis(0), &rows).view(),
+                &Targets::new(&fold_target),
+                &Control::new(),
+            )
+            .unwrap();
             assert_eq!(complement.rows, direct.rows);
             assert!(close(&complement.x_mean, &direct.x_mean));
             assert!(close(&complement.y_mean, &direct.y_mean));
@@ -353,21 +382,29 @@ mod tests {
             .into_iter()
             .map(|row| 5.0 + 0.002 * row[0] + 3.0 * row[1] - row[3])
             .collect();
-        let left = residuals(x.view(), &linear).unwrap();
+        let left = residuals(x.view(), &linear, &Control::new())
+            .unwrap()
+            .unwrap();
         assert!(left.iter().all(|r| r.abs() < 1e-3), "{left:?}");
         let bumped: Vec<f64> = linear
             .iter()
             .enumerate()
             .map(|(r, y)| y + if r % 2 == 0 { 1.0 } else { -1.0 })
             .collect();
-        let left = residuals(x.view(), &bumped).unwrap();
+        let left = residuals(x.view(), &bumped, &Control::new())
+            .unwrap()
+            .unwrap();
         let off = left
             .iter()
             .enumerate()
             .filter(|&(r, v)| (v - if r % 2 == 0 { 1.0 } else { -1.0 }).abs() > 0.1)
             .count();
         assert_eq!(off, 0, "{left:?}");
-        assert!(residuals(Array2::zeros((5, 0)).view(), &[1.0; 5]).is_none());
+        assert!(
+            residuals(Array2::zeros((5, 0)).view(), &[1.0; 5], &Control::new())
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     argmax, decode_with_settings, encode, is_class, shares, AlgorithmSpec, Fitted, Inputs, Target,
 };
+use crate::control::Control;
 use crate::ml::hyperparams::{Kind, Param, Settings};
 use crate::ml::model::Shape;
 use crate::ml::Task;
@@ -57,7 +58,8 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     library: "sqlite-ml",
     estimator: "euclidean distance, brute-force search",
     params: PARAMS,
-    fit: |x, y, settings| fit(x.view(), y, settings),
+    fit: |x, y, settings, _| fit(x.view(), y, settings),
+    memory,
     decode: decode_neighbours,
 };
 
@@ -68,7 +70,8 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     library: "sqlite-ml",
     estimator: "euclidean distance, brute-force search",
     params: PARAMS,
-    fit: |x, y, settings| fit(x.view(), y, settings),
+    fit: |x, y, settings, _| fit(x.view(), y, settings),
+    memory,
     decode: decode_neighbours,
 };
 
@@ -117,8 +120,11 @@ fn fit(
             (y.iter().map(|&c| c as f64).collect(), Some(*n_classes))
         }
     };
+    // The model keeps its own copy: the one allocation that grows with the table.
+    let mut rows = crate::memory::zeros(x.nrows(), x.ncols())?;
+    rows.assign(&x);
     Ok(Box::new(Neighbours::new(
-        x.to_owned(),
+        rows,
         targets,
         n_classes,
         neighbourhood,
@@ -175,6 +181,17 @@ impl Neighbours {
     /// The k (or fewer) nearest training rows of each query row, nearest
     /// first, with their squared distances.
     fn nearest(&self, queries: ArrayView2<'_, f64>) -> Vec<Vec<(f64, usize)>> {
+        self.nearest_in(queries, &Control::new())
+            .expect("a control that is never stopped")
+    }
+
+    /// [`Self::nearest`], stopping at a checkpoint of `control` after each
+    /// block of training rows.
+    fn nearest_in(
+        &self,
+        queries: ArrayView2<'_, f64>,
+        control: &Control,
+    ) -> Result<Vec<Vec<(f64, usize)>>, Error> {
         let k = (self.neighbourhood.k as usize).min(self.rows.nrows());
         let query_norms: Vec<f64> = queries.rows().into_iter().map(|r| r.dot(&r)).collect();
         let mut found: Vec<Vec<(f64, usize)>> = vec![Vec::with_capacity(k + 1); queries.nrows()];
@@ -183,6 +200,7 @@ impl Neighbours {
             let block = queries.slice(s![first..first + found.len(), ..]);
             let norms = &query_norms[first..first + found.len()];
             for start in (0..self.rows.nrows()).step_by(TRAINING) {
+                control.checkpoint()?;
                 let end = (start + TRAINING).min(self.rows.nrows());
                 let products = block.dot(&self.rows.slice(s![start..end, ..]).reversed_axes());
                 for ((best, products), q_norm) in found.iter_mut().zip(products.rows()).zip(norms) {
@@ -196,17 +214,18 @@ impl Neighbours {
                     }
                 }
             }
+            Ok(())
         };
         // One block (a row-wise prediction) stays on the calling thread.
         if queries.nrows() <= QUERIES {
-            search(0, &mut found);
+            search(0, &mut found)?;
         } else {
             found
                 .par_chunks_mut(QUERIES)
                 .enumerate()
-                .for_each(|(b, found)| search(b, found));
+                .try_for_each(|(b, found)| search(b, found))?;
         }
-        found
+        Ok(found)
     }
 }
 
@@ -227,9 +246,14 @@ impl Neighbours {
 
 impl Fitted for Neighbours {
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<f64>, Error> {
+        self.predict_in(x, &Control::new())
+    }
+
+    /// Every query row is compared with every training row: long work.
+    fn predict_in(&self, x: ArrayView2<'_, f64>, control: &Control) -> Result<Vec<f64>, Error> {
         let mut votes = vec![0.0; self.n_classes.unwrap_or(0)];
         Ok(self
-            .nearest(x)
+            .nearest_in(x, control)?
             .iter()
             .map(|best| {
                 let weights = self.weights(best);
@@ -276,6 +300,12 @@ impl Fitted for Neighbours {
         }
         Ok(Some(shares(votes)))
     }
+}
+
+/// The training rows kept, and each thread's block of distances.
+fn memory(size: &super::Size<'_>) -> u64 {
+    super::matrix_bytes(size.rows, size.features + 2)
+        + size.threads as u64 * super::matrix_bytes(QUERIES, TRAINING)
 }
 
 #[cfg(test)]

@@ -13,14 +13,16 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     library: "sqlite-ml",
     estimator: "coordinate descent on the Gram matrix",
     params: &[ALPHA, MAX_ITER, TOL],
-    fit: |x, y, settings| {
+    fit: |x, y, settings, control| {
         fit(
             &descent(settings, 1.0)?,
             settings.f64("alpha")?,
             x.view(),
             y,
+            control,
         )
     },
+    memory: super::gram::memory,
     decode: decode_linear,
 };
 
@@ -31,6 +33,7 @@ pub const REGRESSOR_CV: AlgorithmSpec = AlgorithmSpec {
     library: "sqlite-ml",
     estimator: "as lasso, alpha chosen by k-fold cross-validation",
     params: &[N_ALPHAS, CV, MAX_ITER, TOL],
-    fit: |x, y, settings| fit_cv(&descent(settings, 1.0)?, settings, x.view(), y),
+    fit: |x, y, settings, control| fit_cv(&descent(settings, 1.0)?, settings, x.view(), y, control),
+    memory: super::gram::memory,
     decode: decode_linear,
 };

@@ -14,6 +14,7 @@ use super::gram::{self, Normal, Targets};
 use super::linear::{decode_linear, Linear};
 use super::smartcore_util::{dense, failed};
 use super::{AlgorithmSpec, Fitted, Inputs, Target};
+use crate::control::Control;
 use crate::ml::Task;
 use crate::Error;
 
@@ -30,13 +31,20 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     library: "smartcore",
     estimator: "normal equations by smartcore's SVD; SVD of the rows if ill-conditioned",
     params: &[],
-    fit: |x, y, _| fit(x.view(), y),
+    fit: |x, y, _, control| fit(x.view(), y, control),
+    memory: super::linear_regression::memory_of,
     decode: decode_linear,
 };
 
-fn fit(x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<Box<dyn Fitted>, Error> {
+/// The fallback's SVD of the rows runs to its end once started: the rows
+/// of an ill-conditioned problem are few in practice (few distinct ones).
+fn fit(
+    x: ArrayView2<'_, f64>,
+    y: &Target<'_>,
+    control: &Control,
+) -> Result<Box<dyn Fitted>, Error> {
     let values = y.values()?;
-    let normal = gram::normal(x, &Targets::new(y));
+    let normal = gram::normal(x, &Targets::new(y), control)?;
     if let Some(w) = solve_normal(&normal)? {
         return Ok(Box::new(normal.linear(0, w)));
     }
@@ -75,6 +83,12 @@ fn solve_normal(normal: &Normal) -> Result<Option<Vec<f64>>, Error> {
     Ok(Some(w))
 }
 
+/// The cross-products, and for an ill-conditioned problem smartcore's copy
+/// of the rows and its SVD of them.
+pub fn memory_of(size: &super::Size<'_>) -> u64 {
+    super::gram::memory(size) + 2 * super::matrix_bytes(size.rows, size.features)
+}
+
 #[cfg(test)]
 mod tests {
     use ndarray::{concatenate, Array2, Axis};
@@ -106,12 +120,15 @@ mod tests {
     /// Fits `x`, checks which path solved it, and compares the predictions
     /// with smartcore's LinearRegression on the rows.
     fn assert_fits_like_smartcore(x: ArrayView2<'_, f64>, y: &[f64], on_normal_equations: bool) {
-        let normal = gram::normal(x, &Targets::new(&Target::Values(y)));
+        let normal = gram::normal(x, &Targets::new(&Target::Values(y)), &Control::new()).unwrap();
         assert_eq!(
             solve_normal(&normal).unwrap().is_some(),
             on_normal_equations
         );
-        let ours = fit(x, &Target::Values(y)).unwrap().predict(x).unwrap();
+        let ours = fit(x, &Target::Values(y), &Control::new())
+            .unwrap()
+            .predict(x)
+            .unwrap();
         for (a, b) in ours.iter().zip(smartcore(x, y)) {
             assert!((a - b).abs() < 1e-9, "{a} {b}");
         }

@@ -37,7 +37,9 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
         },
         meaning: "the inverse of the L2 penalty's strength",
     }],
-    fit: |x, y, settings| fit(x.view(), y, settings.f64("C")?),
+    // smartcore's L-BFGS runs to its end once started (no checkpoint).
+    fit: |x, y, settings, _| fit(x.view(), y, settings.f64("C")?),
+    memory,
     decode: decode_checked,
 };
 
@@ -165,4 +167,10 @@ fn fit(x: ArrayView2<'_, f64>, y: &Target<'_>, c: f64) -> Result<Box<dyn Fitted>
     Ok(Box::new(Logistic(
         Model::fit(&dense(x)?, &y, params).map_err(failed)?,
     )))
+}
+
+/// smartcore's copy of the rows, and its per-row scores and gradients.
+fn memory(size: &super::Size<'_>) -> u64 {
+    2 * super::matrix_bytes(size.rows, size.features)
+        + 4 * super::matrix_bytes(size.rows, size.outputs)
 }

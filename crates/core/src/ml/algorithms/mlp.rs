@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::sampling::rng;
 use super::shared_params::{alpha, max_iter, tol};
 use super::{argmax_rows, decode, encode, softmax_rows, AlgorithmSpec, Fitted, Inputs, Target};
+use crate::control::{Control, Phase};
 use crate::ml::hyperparams::{Kind, Param, Settings};
 use crate::ml::model::Shape;
 use crate::ml::Task;
@@ -93,7 +94,8 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     library: "sqlite-ml",
     estimator: "one hidden layer of ReLU units, squared loss, Adam",
     params: PARAMS,
-    fit: |x, y, settings| fit_regressor(x.view(), y, &Training::of(settings)?),
+    fit: |x, y, settings, control| fit_regressor(x.view(), y, &Training::of(settings)?, control),
+    memory,
     decode: decode_network,
 };
 
@@ -104,7 +106,8 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     library: "sqlite-ml",
     estimator: "one hidden layer of ReLU units, softmax, Adam",
     params: PARAMS,
-    fit: |x, y, settings| fit_classifier(x.view(), y, &Training::of(settings)?),
+    fit: |x, y, settings, control| fit_classifier(x.view(), y, &Training::of(settings)?, control),
+    memory,
     decode: decode_network,
 };
 
@@ -220,7 +223,8 @@ fn train(
     targets: Array2<f64>,
     classify: bool,
     training: &Training,
-) -> Network {
+    control: &Control,
+) -> Result<Network, Error> {
     let (n, p) = x.dim();
     let outputs = targets.ncols();
     let mut rng = rng(training.seed);
@@ -243,10 +247,12 @@ fn train(
     let batch = training.batch.min(n);
     let mut order: Vec<usize> = (0..n).collect();
     let (mut best, mut stale, mut t) = (f64::INFINITY, 0, 0);
+    control.begin(Phase::Fitting, Some(training.epochs as u64));
     for _ in 0..training.epochs {
         order.shuffle(&mut rng);
         let mut epoch_loss = 0.0;
         for rows in order.chunks(batch) {
+            control.checkpoint()?;
             let xb = x.select(Axis(0), rows);
             let yb = targets.select(Axis(0), rows);
             let m = rows.len() as f64;
@@ -296,32 +302,46 @@ fn train(
             stale = 0;
         }
         best = best.min(epoch_loss);
+        control.advance(1)?;
         if stale > training.patience || !epoch_loss.is_finite() {
             break;
         }
     }
-    net
+    Ok(net)
 }
 
 fn fit_regressor(
     x: ArrayView2<'_, f64>,
     y: &Target<'_>,
     training: &Training,
+    control: &Control,
 ) -> Result<Box<dyn Fitted>, Error> {
     let targets = Array2::from_shape_vec((x.nrows(), 1), y.values()?.to_vec())
         .map_err(|e| Error::Estimator(e.to_string()))?;
-    Ok(Box::new(train(x, targets, false, training)))
+    Ok(Box::new(train(x, targets, false, training, control)?))
 }
 
 fn fit_classifier(
     x: ArrayView2<'_, f64>,
     y: &Target<'_>,
     training: &Training,
+    control: &Control,
 ) -> Result<Box<dyn Fitted>, Error> {
     let (y, n_classes) = y.classes()?;
     let mut targets = Array2::zeros((y.len(), n_classes));
     for (r, &c) in y.iter().enumerate() {
         targets[[r, c]] = 1.0;
     }
-    Ok(Box::new(train(x, targets, true, training)))
+    Ok(Box::new(train(x, targets, true, training, control)?))
+}
+
+/// The one-hot targets and a batch's activations.
+fn memory(size: &super::Size<'_>) -> u64 {
+    let s = size.settings;
+    let hidden = s
+        .usizes("hidden_layer_sizes")
+        .map_or(100, |h| h.iter().sum());
+    let batch = s.usize("batch_size").unwrap_or(200).min(size.rows);
+    super::matrix_bytes(size.rows, size.outputs)
+        + 6 * super::matrix_bytes(batch, hidden + size.features + size.outputs)
 }

@@ -34,6 +34,7 @@ use serde::Serialize;
 use super::hyperparams::{Param, Settings};
 use super::model::Shape;
 use super::Task;
+use crate::control::Control;
 use crate::Error;
 
 /// What a model is trained on (rows already scaled).
@@ -76,6 +77,17 @@ pub trait Fitted: Send + Sync {
     /// One prediction per row: the value (regression) or the class index (classification).
     /// The caller has checked the number of columns.
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<f64>, Error>;
+    /// [`Fitted::predict`] stopping at `control`'s checkpoints: on chunks
+    /// of rows, each a short piece of work; an estimator whose prediction
+    /// of a few rows can be long (knn) checks within.
+    fn predict_in(&self, x: ArrayView2<'_, f64>, control: &Control) -> Result<Vec<f64>, Error> {
+        let mut predictions = Vec::with_capacity(x.nrows());
+        for_chunks(x.nrows(), control, |rows| {
+            predictions.extend(self.predict(x.slice(ndarray::s![rows, ..]))?);
+            Ok(())
+        })?;
+        Ok(predictions)
+    }
     /// Appends the estimator's own bytes, read back by its spec's `decode`.
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error>;
     /// Each row's probability of each of the `classes` classes (rows x
@@ -99,8 +111,32 @@ pub trait Fitted: Send + Sync {
 
 /// Takes the training rows: an estimator that keeps its own copy in
 /// another layout (the trees) lets them go before it grows. The settings
-/// hold a value for each of the spec's `params`.
-pub type FitFn = fn(Array2<f64>, &Target<'_>, &Settings) -> Result<Box<dyn Fitted>, Error>;
+/// hold a value for each of the spec's `params`. A fit reaches a
+/// checkpoint of `control` at least every ~100 ms of its work (a tree's
+/// level, a boosting round, an epoch), and counts its units of work there.
+pub type FitFn =
+    fn(Array2<f64>, &Target<'_>, &Settings, &Control) -> Result<Box<dyn Fitted>, Error>;
+/// What a fit's working memory is estimated from.
+pub struct Size<'a> {
+    pub rows: usize,
+    /// Columns of the matrix.
+    pub features: usize,
+    /// Classes (classification) or 1.
+    pub outputs: usize,
+    /// Threads the fit may run on.
+    pub threads: usize,
+    pub settings: &'a Settings,
+}
+
+/// The bytes a fit allocates besides the matrix it is given, estimated
+/// from above: the memory budget is checked against it before the fit.
+pub type MemoryFn = fn(&Size<'_>) -> u64;
+
+/// A copy of `rows` x `cols` numbers.
+pub fn matrix_bytes(rows: usize, cols: usize) -> u64 {
+    rows as u64 * cols as u64 * 8
+}
+
 /// Reads an estimator's bytes, checking its counts against the header's [`Shape`].
 pub type DecodeFn = fn(&[u8], &Shape) -> Result<Box<dyn Fitted>, Error>;
 
@@ -125,6 +161,8 @@ pub struct AlgorithmSpec {
     /// Its hyperparameters, each declared once here.
     pub params: &'static [Param],
     pub fit: FitFn,
+    /// Its working memory (see [`MemoryFn`]).
+    pub memory: MemoryFn,
     pub decode: DecodeFn,
 }
 
@@ -134,6 +172,32 @@ impl AlgorithmSpec {
         Settings::new(self.name, self.params, &options.hyperparams, options.seed)
     }
 }
+
+/// Calls `work` on consecutive ranges of `0..rows` that each take about
+/// [`CHUNK_TIME`], with a checkpoint of `control` before each, counting
+/// the rows done: the ranges start small and double while they are quick.
+pub fn for_chunks(
+    rows: usize,
+    control: &Control,
+    mut work: impl FnMut(std::ops::Range<usize>) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let (mut start, mut size) = (0, 256);
+    while start < rows {
+        control.checkpoint()?;
+        let end = (start + size).min(rows);
+        let began = std::time::Instant::now();
+        work(start..end)?;
+        control.advance((end - start) as u64)?;
+        if began.elapsed() < CHUNK_TIME / 2 {
+            size = size.saturating_mul(2);
+        }
+        start = end;
+    }
+    Ok(())
+}
+
+/// About how long a chunk of [`for_chunks`] works between checkpoints.
+pub const CHUNK_TIME: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// In the order sqlite-ml 0.1.2 lists them.
 pub static ALGORITHMS: &[AlgorithmSpec] = &[

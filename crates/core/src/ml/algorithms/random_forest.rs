@@ -37,7 +37,8 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
         max_features(Features::All),
         BOOTSTRAP,
     ],
-    fit: |x, y, settings| fit(x, y, &ensemble(settings)?),
+    fit: |x, y, settings, control| fit(x, y, &ensemble(settings)?, control),
+    memory: super::forest::memory,
     decode: decode_forest,
 };
 
@@ -55,6 +56,7 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
         max_features(Features::Sqrt),
         BOOTSTRAP,
     ],
-    fit: |x, y, settings| fit(x, y, &ensemble(settings)?),
+    fit: |x, y, settings, control| fit(x, y, &ensemble(settings)?, control),
+    memory: super::forest::memory,
     decode: decode_forest,
 };

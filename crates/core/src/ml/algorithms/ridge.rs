@@ -16,6 +16,7 @@ use super::linear::{decode_linear, Linear};
 use super::shared_params::{alpha, cv};
 use super::smartcore_util::failed;
 use super::{argmax_rows, cv, decode, encode, AlgorithmSpec, Fitted, Inputs, Target};
+use crate::control::Control;
 use crate::ml::hyperparams::{Kind, Param, Settings};
 use crate::ml::model::Shape;
 use crate::ml::Task;
@@ -37,9 +38,15 @@ const CV_PARAMS: &[Param] = &[
 ];
 
 /// The candidate that cross-validates best.
-fn chosen(settings: &Settings, x: ArrayView2<'_, f64>, y: &Target<'_>) -> Result<f64, Error> {
+fn chosen(
+    settings: &Settings,
+    x: ArrayView2<'_, f64>,
+    y: &Target<'_>,
+    control: &Control,
+) -> Result<f64, Error> {
     let alphas = settings.f64s("alphas")?;
-    cv::choose(&alphas, (settings.usize("cv")?, settings.seed), x, y, solve)
+    let folds = (settings.usize("cv")?, settings.seed);
+    cv::choose(&alphas, folds, x, y, control, solve)
 }
 
 pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
@@ -49,7 +56,8 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     library: "sqlite-ml",
     estimator: "normal equations with smartcore's Cholesky",
     params: &[ALPHA],
-    fit: |x, y, settings| fit_regressor(settings.f64("alpha")?, x.view(), y),
+    fit: |x, y, settings, control| fit_regressor(settings.f64("alpha")?, x.view(), y, control),
+    memory: super::gram::memory,
     decode: decode_linear,
 };
 
@@ -60,10 +68,11 @@ pub const REGRESSOR_CV: AlgorithmSpec = AlgorithmSpec {
     library: "sqlite-ml",
     estimator: "as ridge, alpha chosen by k-fold cross-validation",
     params: CV_PARAMS,
-    fit: |x, y, settings| {
+    fit: |x, y, settings, control| {
         let x = x.view();
-        fit_regressor(chosen(settings, x, y)?, x, y)
+        fit_regressor(chosen(settings, x, y, control)?, x, y, control)
     },
+    memory: super::gram::memory,
     decode: decode_linear,
 };
 
@@ -74,7 +83,8 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     library: "sqlite-ml",
     estimator: "one ridge per class on +1/-1 targets",
     params: &[ALPHA],
-    fit: |x, y, settings| fit_classifier(settings.f64("alpha")?, x.view(), y),
+    fit: |x, y, settings, control| fit_classifier(settings.f64("alpha")?, x.view(), y, control),
+    memory: super::gram::memory,
     decode: decode_classifier,
 };
 
@@ -85,10 +95,11 @@ pub const CLASSIFIER_CV: AlgorithmSpec = AlgorithmSpec {
     library: "sqlite-ml",
     estimator: "as ridge, alpha chosen by k-fold cross-validation",
     params: CV_PARAMS,
-    fit: |x, y, settings| {
+    fit: |x, y, settings, control| {
         let x = x.view();
-        fit_classifier(chosen(settings, x, y)?, x, y)
+        fit_classifier(chosen(settings, x, y, control)?, x, y, control)
     },
+    memory: super::gram::memory,
     decode: decode_classifier,
 };
 
@@ -112,9 +123,10 @@ fn fit_regressor(
     alpha: f64,
     x: ArrayView2<'_, f64>,
     y: &Target<'_>,
+    control: &Control,
 ) -> Result<Box<dyn Fitted>, Error> {
     y.values()?;
-    let mut models = gram::fit(x, y, |normal, w| solve(alpha, normal, w))?;
+    let mut models = gram::fit(x, y, control, |normal, w| solve(alpha, normal, w))?;
     Ok(Box::new(models.remove(0)))
 }
 
@@ -144,9 +156,10 @@ fn fit_classifier(
     alpha: f64,
     x: ArrayView2<'_, f64>,
     y: &Target<'_>,
+    control: &Control,
 ) -> Result<Box<dyn Fitted>, Error> {
     let (_, n_classes) = y.classes()?;
-    let mut models = gram::fit(x, y, |normal, w| solve(alpha, normal, w))?;
+    let mut models = gram::fit(x, y, control, |normal, w| solve(alpha, normal, w))?;
     // With two classes one model was fitted, for the second class: the
     // first's targets are its negation, and so is its model.
     if n_classes == 2 {
@@ -184,7 +197,7 @@ mod tests {
         let y: Vec<f64> = (0..60)
             .map(|r| 2.0 * x[(r, 0)] - x[(r, 2)] + ((r % 5) as f64))
             .collect();
-        let ours = fit_regressor(1.0, x.view(), &Target::Values(&y)).unwrap();
+        let ours = fit_regressor(1.0, x.view(), &Target::Values(&y), &Control::new()).unwrap();
         let means = x.mean_axis(ndarray::Axis(0)).unwrap();
         let centred = &x - &means;
         let y_mean = y.iter().sum::<f64>() / 60.0;

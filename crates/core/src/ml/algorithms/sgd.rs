@@ -13,6 +13,7 @@ use super::shared_params::{alpha, max_iter, tol};
 use super::{
     argmax_rows, decode_with_settings, encode, shares, AlgorithmSpec, Fitted, Inputs, Target,
 };
+use crate::control::{Control, Phase};
 use crate::ml::hyperparams::{Kind, Param, Settings};
 use crate::ml::model::Shape;
 use crate::ml::Task;
@@ -51,7 +52,8 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
             meaning: "the initial learning rate",
         },
     ],
-    fit: |x, y, settings| fit_regressor(x.view(), y, settings),
+    fit: |x, y, settings, control| fit_regressor(x.view(), y, settings, control),
+    memory,
     decode: decode_model,
 };
 
@@ -75,7 +77,8 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
             meaning: "hinge (a linear SVM) or log_loss (logistic regression)",
         },
     ],
-    fit: |x, y, settings| fit_classifier(x.view(), y, settings),
+    fit: |x, y, settings, control| fit_classifier(x.view(), y, settings, control),
+    memory,
     decode: decode_model,
 };
 
@@ -200,7 +203,13 @@ impl Loss {
 }
 
 /// Plain SGD on one output; returns (weights, intercept).
-fn descend(x: ArrayView2<'_, f64>, y: &[f64], loss: Loss, d: &Descent) -> (Array1<f64>, f64) {
+fn descend(
+    x: ArrayView2<'_, f64>,
+    y: &[f64],
+    loss: Loss,
+    d: &Descent,
+    control: &Control,
+) -> Result<(Array1<f64>, f64), Error> {
     let alpha = d.alpha;
     let (n, p) = x.dim();
     let mut w = Array1::<f64>::zeros(p);
@@ -215,7 +224,10 @@ fn descend(x: ArrayView2<'_, f64>, y: &[f64], loss: Loss, d: &Descent) -> (Array
     for _ in 0..d.epochs {
         order.shuffle(&mut rng);
         let mut total = 0.0;
-        for &i in &order {
+        for (k, &i) in order.iter().enumerate() {
+            if k % 4096 == 0 {
+                control.checkpoint()?;
+            }
             let row = x.row(i);
             let prediction = row.dot(&w) + b;
             let eta = match loss {
@@ -238,20 +250,23 @@ fn descend(x: ArrayView2<'_, f64>, y: &[f64], loss: Loss, d: &Descent) -> (Array
             stale = 0;
         }
         best = best.min(total);
+        control.advance(1)?;
         if stale >= d.patience || !total.is_finite() {
             break;
         }
     }
-    (w, b)
+    Ok((w, b))
 }
 
 fn fit_regressor(
     x: ArrayView2<'_, f64>,
     y: &Target<'_>,
     settings: &Settings,
+    control: &Control,
 ) -> Result<Box<dyn Fitted>, Error> {
     let descent = Descent::of(settings, settings.f64("eta0")?)?;
-    let (w, b) = descend(x, y.values()?, Loss::Squared, &descent);
+    control.begin(Phase::Fitting, Some(descent.epochs as u64));
+    let (w, b) = descend(x, y.values()?, Loss::Squared, &descent, control)?;
     let weights = w.insert_axis(Axis(0));
     Ok(Box::new(Linear {
         weights,
@@ -265,9 +280,12 @@ fn fit_classifier(
     x: ArrayView2<'_, f64>,
     y: &Target<'_>,
     settings: &Settings,
+    control: &Control,
 ) -> Result<Box<dyn Fitted>, Error> {
     let (y, n_classes) = y.classes()?;
     let descent = Descent::of(settings, 0.0)?;
+    // Epochs at most: most classes stop before.
+    control.begin(Phase::Fitting, Some((n_classes * descent.epochs) as u64));
     let loss = match settings.choice("loss")? {
         "log_loss" => ClassLoss::Log,
         _ => ClassLoss::Hinge,
@@ -283,7 +301,7 @@ fn fit_classifier(
             ClassLoss::Hinge => Loss::Hinge,
             ClassLoss::Log => Loss::Log,
         };
-        let (w, b) = descend(x, &signs, rule, &descent);
+        let (w, b) = descend(x, &signs, rule, &descent, control)?;
         weights.row_mut(class).assign(&w);
         intercepts[class] = b;
     }
@@ -293,4 +311,9 @@ fn fit_classifier(
         classify: true,
         loss,
     }))
+}
+
+/// The row order and one target column at a time.
+fn memory(size: &super::Size<'_>) -> u64 {
+    super::matrix_bytes(size.rows, 2)
 }

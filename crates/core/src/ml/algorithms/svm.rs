@@ -10,6 +10,7 @@ use ndarray::{Array1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
 use super::{argmax, decode, encode, AlgorithmSpec, Fitted, Inputs, Target};
+use crate::control::Control;
 use crate::ml::hyperparams::{Kind, Param, Settings};
 use crate::ml::model::Shape;
 use crate::ml::Task;
@@ -45,7 +46,9 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
             meaning: "errors within this distance of the target cost nothing",
         },
     ],
-    fit: |x, y, settings| fit_regressor(x.view(), y, settings),
+    // linfa-svm's solver runs to its end once started (no checkpoint).
+    fit: |x, y, settings, _| fit_regressor(x.view(), y, settings),
+    memory,
     decode: |bytes, _| Ok(Box::new(decode::<Regressor>(bytes)?)),
 };
 
@@ -56,7 +59,8 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     library: "linfa",
     estimator: "linfa-svm C-SVC one-vs-one, RBF kernel, gamma 'scale'; up to 20,000 training rows",
     params: &[C],
-    fit: |x, y, settings| fit_classifier(x.view(), y, settings),
+    fit: |x, y, settings, control| fit_classifier(x.view(), y, settings, control),
+    memory,
     decode: decode_classifier,
 };
 
@@ -156,6 +160,7 @@ fn fit_classifier(
     x: ArrayView2<'_, f64>,
     y: &Target<'_>,
     settings: &Settings,
+    control: &Control,
 ) -> Result<Box<dyn Fitted>, Error> {
     check_size(x, "svc")?;
     let c = settings.f64("C")?;
@@ -166,6 +171,7 @@ fn fit_classifier(
         for b in a + 1..n_classes {
             let rows: Vec<usize> = (0..y.len()).filter(|&r| y[r] == a || y[r] == b).collect();
             let labels: Array1<bool> = rows.iter().map(|&r| y[r] == a).collect();
+            control.checkpoint()?;
             if labels.iter().all(|&l| l) || labels.iter().all(|&l| !l) {
                 continue; // one of the pair is absent from the training rows
             }
@@ -179,4 +185,14 @@ fn fit_classifier(
         }
     }
     Ok(Box::new(Classifier { pairs, n_classes }))
+}
+
+/// linfa-svm's kernel matrix: every pair of training rows (svr), or of
+/// the rows of one pair of classes (svc, as if the classes were balanced).
+fn memory(size: &super::Size<'_>) -> u64 {
+    let rows = match size.outputs {
+        0..=2 => size.rows,
+        k => size.rows * 2 / k,
+    };
+    super::matrix_bytes(rows, rows) + 2 * super::matrix_bytes(size.rows, size.features)
 }

@@ -13,10 +13,12 @@
 
 use ndarray::ArrayView2;
 use rand::seq::index::sample;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::argmax;
 use super::sampling::rng;
+use crate::control::Control;
 use crate::Error;
 
 /// A split or a leaf in 16 bytes (a forest on a million rows holds millions
@@ -57,20 +59,34 @@ pub struct Presorted {
 }
 
 impl Presorted {
-    pub fn new(x: ArrayView2<'_, f64>) -> Presorted {
-        let columns: Vec<Vec<f64>> = x.columns().into_iter().map(|c| c.to_vec()).collect();
-        let by_feature = columns
-            .iter()
-            .map(|column| {
-                let mut order: Vec<u32> = (0..column.len() as u32).collect();
-                order.sort_unstable_by(|&a, &b| column[a as usize].total_cmp(&column[b as usize]));
-                order
+    /// Sorts the columns on the pool's threads (each column's order is the
+    /// same whatever the thread count).
+    pub fn new(x: ArrayView2<'_, f64>, control: &Control) -> Result<Presorted, Error> {
+        let columns: Vec<Vec<f64>> = x
+            .columns()
+            .into_iter()
+            .map(|c| {
+                let mut column = Vec::new();
+                crate::memory::reserve(&mut column, c.len())?;
+                column.extend(c.iter().copied());
+                Ok(column)
             })
-            .collect();
-        Presorted {
+            .collect::<Result<_, Error>>()?;
+        let by_feature = columns
+            .par_iter()
+            .map(|column| {
+                control.checkpoint()?;
+                let mut order: Vec<u32> = Vec::new();
+                crate::memory::reserve(&mut order, column.len())?;
+                order.extend(0..column.len() as u32);
+                order.sort_unstable_by(|&a, &b| column[a as usize].total_cmp(&column[b as usize]));
+                Ok(order)
+            })
+            .collect::<Result<_, Error>>()?;
+        Ok(Presorted {
             by_feature,
             columns,
-        }
+        })
     }
 }
 
@@ -214,20 +230,31 @@ impl Tree {
         weights: &[f64],
         growth: Growth,
         leaf_value: impl Fn(&[usize]) -> f64,
-    ) -> Tree {
+        control: &Control,
+    ) -> Result<Tree, Error> {
         match criterion {
-            Criterion::SquaredError(y) => {
-                grow(scratch, presorted, SquaredError(y), weights, growth)
-            }
-            Criterion::Gini { y, n_classes } => {
-                grow(scratch, presorted, Gini { y, n_classes }, weights, growth)
-            }
-        }
+            Criterion::SquaredError(y) => grow(
+                scratch,
+                presorted,
+                SquaredError(y),
+                weights,
+                growth,
+                control,
+            ),
+            Criterion::Gini { y, n_classes } => grow(
+                scratch,
+                presorted,
+                Gini { y, n_classes },
+                weights,
+                growth,
+                control,
+            ),
+        }?;
         set_leaf_values(scratch, weights, leaf_value);
         // A copy at its exact size; the grown vector is used again.
-        Tree {
+        Ok(Tree {
             nodes: scratch.nodes.clone(),
-        }
+        })
     }
 
     pub fn predict_row(&self, row: impl Fn(usize) -> f64) -> f64 {
@@ -295,7 +322,8 @@ fn grow(
     criterion: impl Impurity,
     weights: &[f64],
     growth: Growth,
-) {
+    control: &Control,
+) -> Result<(), Error> {
     let (rows, features) = (weights.len(), presorted.columns.len());
     let width = criterion.width();
     let Scratch {
@@ -317,7 +345,7 @@ fn grow(
     // behind in the heap; the pages past what a tree uses are never touched,
     // so they take no memory.
     orders.clear();
-    orders.reserve_exact(features * rows);
+    crate::memory::reserve(orders, features * rows)?;
     for order in &presorted.by_feature {
         orders.extend(order.iter().copied().filter(|&r| weights[r as usize] > 0.0));
     }
@@ -372,6 +400,7 @@ fn grow(
         // Feature by feature, so that one column is read at a time (a node's
         // rows are scattered over the table).
         for (feature, order) in orders.chunks(active.max(1)).enumerate() {
+            control.checkpoint()?;
             let column = &presorted.columns[feature];
             for (s, segment) in frontier.iter().enumerate() {
                 if !growing[s] || allowed.as_ref().is_some_and(|a| !a[s * features + feature]) {
@@ -466,6 +495,7 @@ fn grow(
         frontier = next;
         depth += 1;
     }
+    Ok(())
 }
 
 /// Gives each leaf of `scratch.nodes` its value from the rows (with a
@@ -540,6 +570,40 @@ pub fn weighted_majority<'a>(
     }
 }
 
+/// The presorted columns (a copy of each, its order) and one tree's
+/// working memory (every feature's order, the row's node, the weights).
+pub fn presorted_memory(rows: usize, features: usize) -> u64 {
+    let (rows, features) = (rows as u64, features as u64);
+    rows * features * (8 + 4)
+}
+
+/// One growing tree's working memory.
+pub fn scratch_memory(rows: usize, features: usize) -> u64 {
+    let (rows, features) = (rows as u64, features as u64);
+    rows * features * 4 + rows * (4 + 8 + 4)
+}
+
+/// A tree's nodes at most: two per leaf, a leaf holds at least
+/// `min_samples_leaf` rows, and a depth of d makes at most 2^d leaves.
+pub fn tree_memory(rows: usize, min_samples_leaf: usize, max_depth: Option<usize>) -> u64 {
+    let by_rows = 2 * (rows / min_samples_leaf.max(1)).max(1) as u64;
+    let by_depth = max_depth.map_or(u64::MAX, |d| 1u64 << (d.min(62) + 1));
+    by_rows.min(by_depth) * std::mem::size_of::<Node>() as u64
+}
+
+/// gradient_boosting and ada_boost: the presorted rows, one tree at a
+/// time, a few numbers per row and output, and the trees kept.
+pub fn boosting_memory(size: &super::Size<'_>) -> u64 {
+    let s = size.settings;
+    let rounds = s.usize("n_estimators").unwrap_or(100);
+    let depth = s.limit("max_depth").unwrap_or(Some(3));
+    let leaf = s.usize("min_samples_leaf").unwrap_or(1);
+    presorted_memory(size.rows, size.features)
+        + scratch_memory(size.rows, size.features)
+        + 4 * super::matrix_bytes(size.rows, size.outputs)
+        + rounds as u64 * size.outputs as u64 * tree_memory(size.rows, leaf, depth)
+}
+
 #[cfg(test)]
 mod test {
     use super::super::is_class;
@@ -555,12 +619,14 @@ mod test {
         let w = [1.0; 6];
         let tree = Tree::fit(
             &mut Scratch::default(),
-            &Presorted::new(x.view()),
+            &Presorted::new(x.view(), &Control::new()).unwrap(),
             Criterion::SquaredError(&y),
             &w,
             ALL,
             weighted_mean(&y, &w),
-        );
+            &Control::new(),
+        )
+        .unwrap();
         assert!(tree.check(1, f64::is_finite).is_ok());
         assert_eq!(tree.predict_row(|_| 2.5), 0.0);
         assert_eq!(tree.predict_row(|_| 11.5), 5.0);
@@ -575,7 +641,7 @@ mod test {
         let w = [1.0; 4];
         let tree = Tree::fit(
             &mut Scratch::default(),
-            &Presorted::new(x.view()),
+            &Presorted::new(x.view(), &Control::new()).unwrap(),
             Criterion::Gini {
                 y: &y,
                 n_classes: 2,
@@ -583,7 +649,9 @@ mod test {
             &w,
             ALL,
             weighted_majority(&y, 2, &w),
-        );
+            &Control::new(),
+        )
+        .unwrap();
         assert_eq!(tree.predict(x.view()), vec![0.0, 1.0, 1.0, 0.0]);
         assert!(tree.check(2, is_class(2)).is_ok());
     }
@@ -595,12 +663,14 @@ mod test {
         let w = [1.0, 0.0, 1.0];
         let tree = Tree::fit(
             &mut Scratch::default(),
-            &Presorted::new(x.view()),
+            &Presorted::new(x.view(), &Control::new()).unwrap(),
             Criterion::SquaredError(&y),
             &w,
             ALL,
             weighted_mean(&y, &w),
-        );
+            &Control::new(),
+        )
+        .unwrap();
         // The split falls midway between the two weighted rows.
         assert_eq!(tree.predict(x.view()), vec![0.0, 0.0, 10.0]);
     }
@@ -612,7 +682,7 @@ mod test {
         // stale rows.
         let x = Array2::from_shape_fn((40, 3), |(r, c)| ((r * (c + 3) * 7) % 11) as f64);
         let y: Vec<usize> = (0..40).map(|r| (r * 5 % 7) % 3).collect();
-        let presorted = Presorted::new(x.view());
+        let presorted = Presorted::new(x.view(), &Control::new()).unwrap();
         let samples: Vec<Vec<f64>> = vec![
             (0..40).map(|r| (r % 3) as f64).collect(),
             vec![1.0; 40],
@@ -636,7 +706,9 @@ mod test {
                 w,
                 growth,
                 weighted_majority(&y, 3, w),
+                &Control::new(),
             )
+            .unwrap()
         };
         let mut kept = Scratch::default();
         for (w, max_depth) in samples.iter().zip([Some(2), None, Some(1)]) {
