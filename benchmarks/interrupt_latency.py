@@ -3,6 +3,7 @@ ROBUSTNESS.md: every algorithm trained on a 200,000-row table (the SVMs on
 their limit of 20,000 rows), interrupted at a random moment of its fit.
 
     python benchmarks/interrupt_latency.py [--route functions|extension] [--trials 5]
+        [--skip logistic_regression,...]
 
 Needs only sqlite_ml installed in the Python that runs it. Prints a
 Markdown table.
@@ -42,7 +43,8 @@ def make_table(path: Path) -> None:
 
 
 class Trial:
-    """Interrupts the connection `delay` seconds after the fit starts."""
+    """Interrupts the connection `delay` seconds after the fit (or the
+    scoring that follows a fit too short to be seen) starts."""
 
     def __init__(self, conn: sqlite3.Connection, delay: float):
         self.conn, self.delay = conn, delay
@@ -50,7 +52,7 @@ class Trial:
         self.at: float | None = None
 
     def __call__(self, progress: sqlite_ml.Progress) -> None:
-        if self.timer is None and progress.phase in ("fitting", "searching"):
+        if self.timer is None and progress.phase in ("fitting", "searching", "scoring"):
             self.timer = threading.Timer(self.delay, self.fire)
             self.timer.start()
 
@@ -90,6 +92,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--route", default="auto")
     parser.add_argument("--trials", type=int, default=5)
+    parser.add_argument("--skip", default="", help="algorithms to leave out, comma-separated")
     args = parser.parse_args()
     rng = random.Random(1)
     with tempfile.TemporaryDirectory() as scratch:
@@ -99,7 +102,8 @@ def main() -> None:
         extension = sqlite_ml.can_load_extension(conn) and args.route != "functions"
         route = "extension" if extension else "functions"
         listed = json.loads(conn.execute("SELECT sqml_debug('algorithms')").fetchone()[0])
-        cases = [(a["prediction_type"], a["name"], {}) for a in listed]
+        skipped = set(filter(None, args.skip.split(",")))
+        cases = [(a["prediction_type"], a["name"], {}) for a in listed if a["name"] not in skipped]
         cases.append(
             (
                 "classification",

@@ -97,7 +97,8 @@ UNDER_ULIMIT = textwrap.dedent(
     import sqlite3, sys, sqlite_ml
     conn = sqlite_ml.connect(sys.argv[1], route=sys.argv[2])
     try:
-        sqlite_ml.train(conn, "e", "regression", "svr", "t", "a")
+        sqlite_ml.train(conn, "e", "regression", "random_forest", "t", "y",
+                        hyperparams={"n_estimators": 1000})
         print("trained")
     except sqlite3.OperationalError as error:
         print(error)
@@ -109,16 +110,10 @@ UNDER_ULIMIT = textwrap.dedent(
 
 @pytest.mark.parametrize("route", ROUTES)
 def test_under_ulimit_v_a_training_is_an_error_not_a_killed_process(tmp_path, route):
-    # svr keeps a kernel matrix of every pair of training rows: 1.8 GB for
-    # 15,000 of them, more than the 1.5 GB address space the child may use
-    # (given the room with max_memory, linfa-svm's allocation aborts it).
+    # A thousand unpruned trees on 60,000 rows keep about 3 GB of nodes,
+    # more than the 1.5 GB of address space the child may use.
     path = tmp_path / "ulimit.db"
-    with sqlite3.connect(path) as conn:
-        conn.execute(
-            """CREATE TABLE t AS
-            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
-            SELECT i % 97 AS a, i % 89 AS b, 'c' || (i % 3) AS label FROM n"""
-        )
+    numbers_table(path, 60_000)
     limit_kb = 1_500_000
     done = subprocess.run(
         ["bash", "-c", f'ulimit -v {limit_kb} && exec "$0" "$@"', sys.executable]
@@ -129,7 +124,8 @@ def test_under_ulimit_v_a_training_is_an_error_not_a_killed_process(tmp_path, ro
     )
     assert done.returncode == 0, done.stderr
     message, count = done.stdout.splitlines()
-    assert message.startswith("sqml_train: the training needs about 1.8 GB for svr"), message
+    assert message.startswith("sqml_train: the training needs about "), message
+    assert "for random_forest on 45000 rows x 2 columns" in message, message
     assert "available to this process" in message, message
-    assert count == "20000"
+    assert count == "60000"
     assert runs(path) == 0

@@ -110,6 +110,19 @@ const CATEGORICAL_SEEDS: &[(&str, &str, Task, &str)] = &[
         Task::Regression,
         "target",
     ),
+    // The SVMs of the SMO solver (the plain seeds are linfa-svm's).
+    (
+        "categorical-regression-svr.sqml",
+        "svr",
+        Task::Regression,
+        "one_hot",
+    ),
+    (
+        "categorical-classification-svc.sqml",
+        "svc",
+        Task::Classification,
+        "one_hot",
+    ),
 ];
 
 /// The corpus: read from disk, or trained and written when a seed is missing.

@@ -23,6 +23,7 @@ mod sampling;
 mod sgd;
 mod shared_params;
 mod smartcore_util;
+mod smo;
 mod svm;
 mod tree;
 

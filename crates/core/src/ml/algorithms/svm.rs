@@ -1,14 +1,15 @@
 //! `svr` and `svc`: support vector machines with an RBF kernel, by default
-//! C = 1 and gamma = 1 / (features * variance), scikit-learn's "scale". linfa-svm is
-//! binary; the classifier votes over one machine per pair of classes
-//! (one-vs-one, as scikit-learn's SVC). linfa-svm keeps its kernel through
-//! serde, which smartcore's SVC does not.
+//! C = 1 and gamma = 1 / (features * variance), scikit-learn's "scale",
+//! solved as libsvm solves them (`smo.rs`). The classifier votes over one
+//! machine per pair of classes (one-vs-one, as scikit-learn's SVC). Models
+//! trained before were fitted by linfa-svm; they still load and predict.
 
 use linfa::prelude::*;
 use linfa_svm::Svm;
-use ndarray::{Array1, ArrayView2, Axis};
+use ndarray::{ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
+use super::smo::{self, Machine, Problem, Rbf};
 use super::{argmax, decode, encode, AlgorithmSpec, Fitted, Inputs, Target};
 use crate::control::Control;
 use crate::ml::hyperparams::{Kind, Param, Settings};
@@ -16,8 +17,12 @@ use crate::ml::model::Shape;
 use crate::ml::Task;
 use crate::Error;
 
-/// linfa-svm holds the full n x n kernel matrix while training.
+/// The solver's time grows with the square of the rows.
 const MAX_ROWS: usize = 20_000;
+
+/// The first byte of a machine fitted here; a linfa-svm model's bytes
+/// start with a non-empty vector's length, never 0.
+const MARKER: u8 = 0;
 
 const C: Param = Param {
     name: "C",
@@ -32,8 +37,9 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "svr",
     task: Task::Regression,
     inputs: Inputs::Scaled,
-    library: "linfa",
-    estimator: "linfa-svm epsilon-SVR, RBF kernel, gamma 'scale'; up to 20,000 training rows",
+    library: "sqlite-ml",
+    estimator:
+        "epsilon-SVR by SMO (as libsvm), RBF kernel, gamma 'scale'; up to 20,000 training rows",
     params: &[
         C,
         Param {
@@ -46,18 +52,18 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
             meaning: "errors within this distance of the target cost nothing",
         },
     ],
-    // linfa-svm's solver runs to its end once started (no checkpoint).
-    fit: |x, y, settings, _| fit_regressor(x.view(), y, settings),
+    fit: |x, y, settings, control| fit_regressor(x.view(), y, settings, control),
     memory,
-    decode: |bytes, _| Ok(Box::new(decode::<Regressor>(bytes)?)),
+    decode: decode_regressor,
 };
 
 pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     name: "svc",
     task: Task::Classification,
     inputs: Inputs::Scaled,
-    library: "linfa",
-    estimator: "linfa-svm C-SVC one-vs-one, RBF kernel, gamma 'scale'; up to 20,000 training rows",
+    library: "sqlite-ml",
+    estimator:
+        "C-SVC one-vs-one by SMO (as libsvm), RBF kernel, gamma 'scale'; up to 20,000 training rows",
     params: &[C],
     fit: |x, y, settings, control| fit_classifier(x.view(), y, settings, control),
     memory,
@@ -65,17 +71,59 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
 };
 
 #[derive(Serialize, Deserialize)]
-struct Regressor(Svm<f64, f64>);
+struct Regressor {
+    marker: u8,
+    machine: Machine,
+}
 
 #[derive(Serialize, Deserialize)]
 struct Classifier {
+    marker: u8,
+    /// (class a, class b, machine whose positive decision says "a")
+    pairs: Vec<(usize, usize, Machine)>,
+    n_classes: usize,
+}
+
+/// A model of an earlier version, fitted by linfa-svm.
+#[derive(Serialize, Deserialize)]
+struct LinfaRegressor(Svm<f64, f64>);
+
+#[derive(Serialize, Deserialize)]
+struct LinfaClassifier {
     /// (class a, class b, machine saying "a" when true)
     pairs: Vec<(usize, usize, Svm<f64, bool>)>,
     n_classes: usize,
 }
 
+fn decode_regressor(bytes: &[u8], shape: &Shape) -> Result<Box<dyn Fitted>, Error> {
+    if bytes.first() != Some(&MARKER) {
+        return Ok(Box::new(decode::<LinfaRegressor>(bytes)?));
+    }
+    let model: Regressor = decode(bytes)?;
+    if !model.machine.check(shape.features) {
+        return Err(Error::Model(
+            "svr: the support vectors are malformed".into(),
+        ));
+    }
+    Ok(Box::new(model))
+}
+
 fn decode_classifier(bytes: &[u8], shape: &Shape) -> Result<Box<dyn Fitted>, Error> {
-    let model: Classifier = decode(bytes)?;
+    if bytes.first() == Some(&MARKER) {
+        let model: Classifier = decode(bytes)?;
+        if shape.classes != Some(model.n_classes)
+            || model.pairs.is_empty()
+            || model.pairs.iter().any(|(a, b, m)| {
+                *a >= model.n_classes || *b >= model.n_classes || !m.check(shape.features)
+            })
+        {
+            return Err(Error::Model(
+                "svc: the class pairs, the class count or the support vectors are malformed".into(),
+            ));
+        }
+        return Ok(Box::new(model));
+    }
+    let model: LinfaClassifier = decode(bytes)?;
     if shape.classes != Some(model.n_classes)
         || model.pairs.is_empty()
         || model
@@ -111,11 +159,33 @@ fn kernel_eps(x: ArrayView2<'_, f64>) -> f64 {
     }
 }
 
-fn svm_error(e: impl std::fmt::Display) -> Error {
-    Error::Estimator(format!("linfa-svm: {e}"))
+impl Fitted for Regressor {
+    fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<f64>, Error> {
+        Ok(self.machine.decisions(x))
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        encode(self, out)
+    }
 }
 
-impl Fitted for Regressor {
+impl Fitted for Classifier {
+    fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<f64>, Error> {
+        let mut votes = vec![vec![0.0; self.n_classes]; x.nrows()];
+        for (a, b, machine) in &self.pairs {
+            for (row, decision) in votes.iter_mut().zip(machine.decisions(x)) {
+                row[if decision > 0.0 { *a } else { *b }] += 1.0;
+            }
+        }
+        Ok(votes.iter().map(|row| argmax(row) as f64).collect())
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        encode(self, out)
+    }
+}
+
+impl Fitted for LinfaRegressor {
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<f64>, Error> {
         Ok(self.0.predict(&x).to_vec())
     }
@@ -125,7 +195,7 @@ impl Fitted for Regressor {
     }
 }
 
-impl Fitted for Classifier {
+impl Fitted for LinfaClassifier {
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<f64>, Error> {
         let mut votes = vec![vec![0.0; self.n_classes]; x.nrows()];
         for (a, b, machine) in &self.pairs {
@@ -145,15 +215,31 @@ fn fit_regressor(
     x: ArrayView2<'_, f64>,
     y: &Target<'_>,
     settings: &Settings,
+    control: &Control,
 ) -> Result<Box<dyn Fitted>, Error> {
     check_size(x, "svr")?;
-    let dataset = DatasetBase::new(x.to_owned(), Array1::from(y.values()?.to_vec()));
-    let model = Svm::<f64, f64>::params()
-        .c_svr(settings.f64("C")?, Some(settings.f64("epsilon")?))
-        .gaussian_kernel(kernel_eps(x))
-        .fit(&dataset)
-        .map_err(svm_error)?;
-    Ok(Box::new(Regressor(model)))
+    let (c, epsilon) = (settings.f64("C")?, settings.f64("epsilon")?);
+    let z = y.values()?;
+    let l = z.len();
+    // Two variables per row, alpha (y = +1) and alpha* (y = -1), as libsvm.
+    let problem = Problem {
+        y: [vec![1.0; l], vec![-1.0; l]].concat(),
+        p: z.iter()
+            .map(|v| epsilon - v)
+            .chain(z.iter().map(|v| epsilon + v))
+            .collect(),
+        c: vec![c; 2 * l],
+        base: (0..l).chain(0..l).collect(),
+    };
+    let gamma = 1.0 / kernel_eps(x);
+    let solution = smo::solve(&problem, Rbf::new(x, gamma), control)?;
+    let coef: Vec<f64> = (0..l)
+        .map(|r| solution.alpha[r] - solution.alpha[r + l])
+        .collect();
+    Ok(Box::new(Regressor {
+        marker: MARKER,
+        machine: Machine::of(x, &coef, solution.rho, gamma),
+    }))
 }
 
 fn fit_classifier(
@@ -165,34 +251,45 @@ fn fit_classifier(
     check_size(x, "svc")?;
     let c = settings.f64("C")?;
     let (y, n_classes) = y.classes()?;
-    let eps = kernel_eps(x);
+    let gamma = 1.0 / kernel_eps(x);
     let mut pairs = Vec::new();
     for a in 0..n_classes {
         for b in a + 1..n_classes {
             let rows: Vec<usize> = (0..y.len()).filter(|&r| y[r] == a || y[r] == b).collect();
-            let labels: Array1<bool> = rows.iter().map(|&r| y[r] == a).collect();
-            control.checkpoint()?;
-            if labels.iter().all(|&l| l) || labels.iter().all(|&l| !l) {
+            let signs: Vec<f64> = rows
+                .iter()
+                .map(|&r| if y[r] == a { 1.0 } else { -1.0 })
+                .collect();
+            if signs.iter().all(|&s| s > 0.0) || signs.iter().all(|&s| s < 0.0) {
                 continue; // one of the pair is absent from the training rows
             }
-            let dataset = DatasetBase::new(x.select(Axis(0), &rows), labels);
-            let machine = Svm::<f64, bool>::params()
-                .pos_neg_weights(c, c)
-                .gaussian_kernel(eps)
-                .fit(&dataset)
-                .map_err(svm_error)?;
-            pairs.push((a, b, machine));
+            let pair_x = x.select(Axis(0), &rows);
+            let problem = Problem {
+                p: vec![-1.0; rows.len()],
+                c: vec![c; rows.len()],
+                base: (0..rows.len()).collect(),
+                y: signs.clone(),
+            };
+            let solution = smo::solve(&problem, Rbf::new(pair_x.view(), gamma), control)?;
+            let coef: Vec<f64> = solution
+                .alpha
+                .iter()
+                .zip(&signs)
+                .map(|(a, s)| a * s)
+                .collect();
+            pairs.push((a, b, Machine::of(pair_x.view(), &coef, solution.rho, gamma)));
         }
     }
-    Ok(Box::new(Classifier { pairs, n_classes }))
+    Ok(Box::new(Classifier {
+        marker: MARKER,
+        pairs,
+        n_classes,
+    }))
 }
 
-/// linfa-svm's kernel matrix: every pair of training rows (svr), or of
-/// the rows of one pair of classes (svc, as if the classes were balanced).
+/// The kernel cache (the rows of every pair of training rows, up to its
+/// bound), the support vectors and a pair's copy of its rows.
 fn memory(size: &super::Size<'_>) -> u64 {
-    let rows = match size.outputs {
-        0..=2 => size.rows,
-        k => size.rows * 2 / k,
-    };
-    super::matrix_bytes(rows, rows) + 2 * super::matrix_bytes(size.rows, size.features)
+    let cache = super::matrix_bytes(size.rows, size.rows).min(smo::CACHE_BYTES as u64);
+    cache + 3 * super::matrix_bytes(size.rows, size.features) + 6 * size.rows as u64 * 8
 }
