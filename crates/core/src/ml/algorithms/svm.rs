@@ -141,7 +141,7 @@ fn decode_classifier(bytes: &[u8], shape: &Shape) -> Result<Box<dyn Fitted>, Err
 fn check_size(x: ArrayView2<'_, f64>, name: &str) -> Result<(), Error> {
     if x.nrows() > MAX_ROWS {
         return Err(Error::InvalidArgument(format!(
-            "{name} keeps an n x n kernel matrix while training; it takes at most {MAX_ROWS} training rows, got {}",
+            "{name}'s training time grows with the square of the rows; it takes at most {MAX_ROWS} training rows, got {}",
             x.nrows()
         )));
     }
