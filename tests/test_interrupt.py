@@ -27,10 +27,6 @@ ROUTES = ["functions", "extension"] if CAN_LOAD else ["functions"]
 PROMISED = 1.0
 
 ROWS = 40_000
-# smartcore's L-BFGS runs to its end once started (see ROBUSTNESS.md): on
-# this many rows its whole fit is shorter than PROMISED.
-SMALL_ROWS = 1_500
-UNINTERRUPTIBLE_FITS = {"logistic_regression"}
 # The SVMs take at most this many rows.
 SVM_ROWS = 20_000
 
@@ -50,7 +46,6 @@ def make_table(path: Path, rows: int = ROWS) -> None:
                    'c' || (((i * 7919) % 1000 / 250) + (i % 3 = 0)) AS label
               FROM n"""
         )
-        conn.execute(f"CREATE VIEW IF NOT EXISTS small AS SELECT * FROM big LIMIT {SMALL_ROWS}")
         conn.execute(f"CREATE VIEW IF NOT EXISTS svm AS SELECT * FROM big LIMIT {SVM_ROWS}")
 
 
@@ -92,7 +87,6 @@ def interrupted_training(conn, path, task, algorithm, **options):
     """Trains with an interrupt once the fit is under way; returns the
     seconds the error took after the interrupt, and the callback."""
     dataset = {"svr": "svm", "svc": "svm"}.get(algorithm, "big")
-    dataset = "small" if algorithm in UNINTERRUPTIBLE_FITS else dataset
     target = "value" if task == "regression" else "label"
     before = catalog_counts(path)
     trigger = InterruptWhenBusy(conn)

@@ -83,7 +83,7 @@ def test_train_reports_and_records_the_run(iris):
         "SELECT status, algorithm, dataset, target, test_size, split_strategy FROM sqml_runs"
     )
     assert run == [("success", "logistic_regression", "dataset_iris", "target", 0.25, "shuffle")]
-    assert scalar(door, "SELECT library FROM sqml_models") == "smartcore"
+    assert scalar(door, "SELECT library FROM sqml_models") == "sqlite-ml"
     metrics = dict(door.query("SELECT name, value FROM sqml_metrics ORDER BY id"))
     assert set(metrics) == {"score", "accuracy", "f1", "precision", "recall"}
     assert metrics["score"] == metrics["accuracy"] == trained["score"]

@@ -110,6 +110,13 @@ const CATEGORICAL_SEEDS: &[(&str, &str, Task, &str)] = &[
         Task::Regression,
         "target",
     ),
+    // Our own L-BFGS fit (the plain seed is smartcore's).
+    (
+        "categorical-classification-logistic_regression.sqml",
+        "logistic_regression",
+        Task::Classification,
+        "one_hot",
+    ),
     // The SVMs of the SMO solver (the plain seeds are linfa-svm's).
     (
         "categorical-regression-svr.sqml",

@@ -1,5 +1,5 @@
 //! Trees that vote: one (decision_tree) or many on bootstrap samples
-//! (bagging, random_forest). Regression takes the mean of the trees,
+//! (bagging, random_forest) or with random thresholds (extra_trees). Regression takes the mean of the trees,
 //! classification the class most trees predict. Trees are grown in parallel,
 //! each from its own seed, so the model does not depend on the thread count.
 
@@ -33,6 +33,7 @@ pub fn limits(settings: &Settings) -> Result<Growth, Error> {
         max_features: None,
         min_samples_split: settings.usize("min_samples_split")?,
         min_samples_leaf: settings.usize("min_samples_leaf")?,
+        random_thresholds: false,
         seed: settings.seed,
     })
 }
@@ -232,5 +233,43 @@ mod test {
             small.probabilities(x.view(), 3).unwrap()
         );
         assert!(big.first(13).is_none() && big.first(0).is_none());
+    }
+
+    /// Random thresholds: the same trees for a seed on any thread count,
+    /// other trees than the best splits give, and still a fit.
+    #[test]
+    fn extra_trees_are_seeded_and_learn() {
+        let x = Array2::from_shape_fn((300, 3), |(r, c)| ((r * 37 + c * 11) % 101) as f64);
+        let y: Vec<f64> = (0..300).map(|r| 2.0 * x[(r, 0)] - x[(r, 2)]).collect();
+        let target = Target::Values(&y);
+        let forest = |random_thresholds| Ensemble {
+            trees: 10,
+            bootstrap: false,
+            max_features: Features::All,
+            growth: Growth {
+                seed: 3,
+                max_depth: Some(6),
+                random_thresholds,
+                ..Growth::FULL
+            },
+        };
+        let control = Control::new();
+        let predict = |random| {
+            fit(x.clone(), &target, &forest(random), &control)
+                .unwrap()
+                .predict(x.view())
+                .unwrap()
+        };
+        let extra = predict(true);
+        let one_thread = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        assert_eq!(one_thread.install(|| predict(true)), extra);
+        assert_ne!(predict(false), extra);
+        let mean = y.iter().sum::<f64>() / y.len() as f64;
+        let total: f64 = y.iter().map(|v| (v - mean).powi(2)).sum();
+        let left: f64 = y.iter().zip(&extra).map(|(v, p)| (v - p).powi(2)).sum();
+        assert!(1.0 - left / total > 0.95, "r2 {}", 1.0 - left / total);
     }
 }

@@ -5,8 +5,6 @@
 
 use ndarray::{ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
-use smartcore::linalg::basic::arrays::Array;
-use smartcore::linalg::basic::matrix::DenseMatrix;
 
 use super::{decode, encode, Fitted};
 use crate::ml::model::Shape;
@@ -19,15 +17,6 @@ pub struct Linear {
 }
 
 impl Linear {
-    /// From smartcore's fitted coefficients (one column) and intercept.
-    pub fn new(coefficients: &DenseMatrix<f64>, intercept: f64) -> Linear {
-        let (rows, _) = coefficients.shape();
-        Linear {
-            coefficients: (0..rows).map(|i| *coefficients.get((i, 0))).collect(),
-            intercept,
-        }
-    }
-
     pub fn from_parts(coefficients: Vec<f64>, intercept: f64) -> Linear {
         Linear {
             coefficients,

@@ -1,24 +1,22 @@
 //! `linear_regression`: ordinary least squares. Solved on the normal
 //! equations (the Gram matrix of the centred rows, p x p) when they are well
 //! conditioned, which is one pass over the rows; otherwise, and for
-//! rank-deficient tables, by smartcore's SVD of the rows themselves, whose
+//! rank-deficient tables, on the rows themselves (`qr.rs`), whose
 //! minimum-norm answer scikit-learn's lstsq also gives.
 
 use ndarray::ArrayView2;
 use smartcore::linalg::basic::arrays::Array;
 use smartcore::linalg::basic::matrix::DenseMatrix;
 use smartcore::linalg::traits::svd::SVDDecomposable;
-use smartcore::linear::linear_regression::{LinearRegression, LinearRegressionParameters};
 
 use super::gram::{self, Normal, Targets};
-use super::linear::{decode_linear, Linear};
-use super::smartcore_util::{dense, failed};
+use super::linear::decode_linear;
+use super::qr;
+use super::smartcore_util::failed;
 use super::{AlgorithmSpec, Fitted, Inputs, Target};
 use crate::control::Control;
 use crate::ml::Task;
 use crate::Error;
-
-type Model = LinearRegression<f64, f64, DenseMatrix<f64>, Vec<f64>>;
 
 /// Above this condition number of X'X (X's own above 1e5) the normal
 /// equations would lose more than 10 of the 16 digits: solve on the rows.
@@ -28,16 +26,14 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "linear_regression",
     task: Task::Regression,
     inputs: Inputs::Scaled,
-    library: "smartcore",
-    estimator: "normal equations by smartcore's SVD; SVD of the rows if ill-conditioned",
+    library: "sqlite-ml",
+    estimator: "normal equations; QR of the rows if ill-conditioned (minimum norm, as lstsq)",
     params: &[],
     fit: |x, y, _, control| fit(x.view(), y, control),
     memory: super::linear_regression::memory_of,
     decode: decode_linear,
 };
 
-/// The fallback's SVD of the rows runs to its end once started: the rows
-/// of an ill-conditioned problem are few in practice (few distinct ones).
 fn fit(
     x: ArrayView2<'_, f64>,
     y: &Target<'_>,
@@ -48,16 +44,8 @@ fn fit(
     if let Some(w) = solve_normal(&normal)? {
         return Ok(Box::new(normal.linear(0, w)));
     }
-    let model = Model::fit(
-        &dense(x)?,
-        &values.to_vec(),
-        LinearRegressionParameters::default(),
-    )
-    .map_err(failed)?;
-    Ok(Box::new(Linear::new(
-        model.coefficients(),
-        *model.intercept(),
-    )))
+    let w = qr::least_squares(x, values, &normal.x_mean, normal.y_mean[0], control)?;
+    Ok(Box::new(normal.linear(0, w)))
 }
 
 /// w = G^-1 X'y from the SVD of G, or `None` if G is too ill-conditioned.
@@ -83,17 +71,21 @@ fn solve_normal(normal: &Normal) -> Result<Option<Vec<f64>>, Error> {
     Ok(Some(w))
 }
 
-/// The cross-products, and for an ill-conditioned problem smartcore's copy
-/// of the rows and its SVD of them.
+/// The cross-products, and for an ill-conditioned problem the factors.
 pub fn memory_of(size: &super::Size<'_>) -> u64 {
-    super::gram::memory(size) + 2 * super::matrix_bytes(size.rows, size.features)
+    super::gram::memory(size) + qr::memory(size.features, size.threads)
 }
 
 #[cfg(test)]
 mod tests {
     use ndarray::{concatenate, Array2, Axis};
+    use smartcore::linear::linear_regression::{LinearRegression, LinearRegressionParameters};
 
+    use super::super::linear::Linear;
+    use super::super::smartcore_util::dense;
     use super::*;
+
+    type Model = LinearRegression<f64, f64, DenseMatrix<f64>, Vec<f64>>;
 
     fn rows() -> (Array2<f64>, Vec<f64>) {
         let x = Array2::from_shape_fn((80, 3), |(r, c)| {
@@ -112,7 +104,11 @@ mod tests {
             LinearRegressionParameters::default(),
         )
         .unwrap();
-        Linear::new(model.coefficients(), *model.intercept())
+        let coefficients = model.coefficients();
+        let w = (0..coefficients.shape().0)
+            .map(|i| *coefficients.get((i, 0)))
+            .collect();
+        Linear::from_parts(w, *model.intercept())
             .outputs(x)
             .unwrap()
     }

@@ -8,15 +8,18 @@ mod cv;
 mod decision_tree;
 mod dummy;
 mod elastic_net;
+mod extra_trees;
 mod forest;
 mod gradient_boosting;
 mod gram;
 mod knn;
 mod lasso;
+mod lbfgs;
 mod linear;
 mod linear_regression;
 mod logistic_regression;
 mod mlp;
+mod qr;
 mod random_forest;
 mod ridge;
 mod sampling;
@@ -217,6 +220,7 @@ pub static ALGORITHMS: &[AlgorithmSpec] = &[
     bagging::REGRESSOR,
     gradient_boosting::REGRESSOR,
     random_forest::REGRESSOR,
+    extra_trees::REGRESSOR,
     knn::REGRESSOR,
     mlp::REGRESSOR,
     svm::REGRESSOR,
@@ -231,6 +235,7 @@ pub static ALGORITHMS: &[AlgorithmSpec] = &[
     bagging::CLASSIFIER,
     gradient_boosting::CLASSIFIER,
     random_forest::CLASSIFIER,
+    extra_trees::CLASSIFIER,
     knn::CLASSIFIER,
     mlp::CLASSIFIER,
     svm::CLASSIFIER,

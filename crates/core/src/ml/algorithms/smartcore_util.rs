@@ -1,4 +1,4 @@
-//! What the smartcore estimators share: matrices, targets and errors.
+//! What the smartcore estimators share: matrices and errors.
 
 use ndarray::ArrayView2;
 use smartcore::api::Predictor;
@@ -15,11 +15,6 @@ pub fn failed(err: Failed) -> Error {
 pub fn dense(x: ArrayView2<'_, f64>) -> Result<DenseMatrix<f64>, Error> {
     let values: Vec<f64> = x.iter().copied().collect();
     DenseMatrix::new(x.nrows(), x.ncols(), values, false).map_err(failed)
-}
-
-/// Class indices as smartcore's classifiers take them.
-pub fn class_targets(y: &[usize]) -> Vec<i32> {
-    y.iter().map(|&c| c as i32).collect()
 }
 
 /// A smartcore classifier's predictions as class indices.

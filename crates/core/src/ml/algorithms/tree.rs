@@ -177,6 +177,10 @@ pub struct Growth {
     pub min_samples_split: usize,
     /// The fewest rows each side of a split keeps (1 or more).
     pub min_samples_leaf: usize,
+    /// Each feature tried at one threshold drawn uniformly between the
+    /// node's least and greatest value (extremely randomised trees), not
+    /// at the best of all.
+    pub random_thresholds: bool,
     pub seed: u64,
 }
 
@@ -187,6 +191,7 @@ impl Growth {
         max_features: None,
         min_samples_split: 2,
         min_samples_leaf: 1,
+        random_thresholds: false,
         seed: 0,
     };
 }
@@ -410,6 +415,28 @@ fn grow(
                 let mut last = f64::NAN;
                 let rows = segment.end - segment.start;
                 let leaf = growth.min_samples_leaf;
+                if growth.random_thresholds {
+                    let order = &order[segment.start..segment.end];
+                    if let Some(split) = random_split(
+                        criterion,
+                        &totals[s].stats,
+                        &mut left,
+                        order,
+                        column,
+                        weights,
+                        leaf,
+                        &mut rng,
+                    ) {
+                        if best[s].is_none_or(|b| split.0 > b.gain) {
+                            best[s] = Some(Best {
+                                gain: split.0,
+                                feature,
+                                threshold: split.1,
+                            });
+                        }
+                    }
+                    continue;
+                }
                 for (on_left, &r) in order[segment.start..segment.end].iter().enumerate() {
                     let r = r as usize;
                     let value = column[r];
@@ -496,6 +523,44 @@ fn grow(
         depth += 1;
     }
     Ok(())
+}
+
+/// The gain and threshold of a split of a node's rows (`order`, sorted by
+/// `column`) at a threshold drawn uniformly between their least and
+/// greatest value, as scikit-learn's ExtraTrees draws it; `None` if the
+/// feature is constant there or a side would keep fewer than `leaf` rows.
+#[allow(clippy::too_many_arguments)]
+fn random_split(
+    criterion: impl Impurity,
+    total: &[f64],
+    left: &mut [f64],
+    order: &[u32],
+    column: &[f64],
+    weights: &[f64],
+    leaf: usize,
+    rng: &mut rand_chacha::ChaCha8Rng,
+) -> Option<(f64, f64)> {
+    use rand::Rng;
+    let (&first, &last) = (order.first()?, order.last()?);
+    let (low, high) = (column[first as usize], column[last as usize]);
+    if low >= high {
+        return None;
+    }
+    let mut threshold = low + rng.random::<f64>() * (high - low);
+    if threshold >= high {
+        threshold = low;
+    }
+    let mut on_left = 0;
+    for &r in order {
+        let r = r as usize;
+        if column[r] > threshold {
+            break;
+        }
+        criterion.add(left, r, weights[r]);
+        on_left += 1;
+    }
+    (on_left >= leaf && order.len() - on_left >= leaf && left[0] > 0.0 && left[0] < total[0])
+        .then(|| (criterion.gain(total, left), threshold))
 }
 
 /// Gives each leaf of `scratch.nodes` its value from the rows (with a
