@@ -45,7 +45,8 @@ def other_value(param: dict):
     if default is None:
         return 2
     if isinstance(default, int):
-        return default + 1
+        # The default may be the largest allowed (max_bins' 255).
+        return default - 1 if allowed.endswith(f"to {default}") else default + 1
     return default * 2 if default else 0.5
 
 

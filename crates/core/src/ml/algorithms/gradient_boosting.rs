@@ -27,7 +27,7 @@ use crate::Error;
 /// model's trees are multiplied at prediction: a tree's leaves are stored
 /// scaled by `learning_rate / RATE_APPLIED`, so that blobs written before the
 /// rate became a hyperparameter predict as they did.
-const RATE_APPLIED: f64 = 0.1;
+pub const RATE_APPLIED: f64 = 0.1;
 
 const PARAMS: &[Param] = &[
     n_estimators(100, MAX_ROUNDS, "boosting rounds"),
@@ -68,11 +68,13 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     decode: decode_classifier,
 };
 
+/// The boosted trees of a regression (also `hist_gradient_boosting`'s).
 #[derive(Serialize, Deserialize)]
-struct Regressor {
-    n_features: usize,
-    initial: f64,
-    trees: Vec<Tree>,
+pub struct Regressor {
+    pub n_features: usize,
+    pub initial: f64,
+    /// Each tree's leaves are multiplied by [`RATE_APPLIED`] at prediction.
+    pub trees: Vec<Tree>,
 }
 
 impl Fitted for Regressor {
@@ -91,7 +93,7 @@ impl Fitted for Regressor {
     }
 }
 
-fn decode_regressor(bytes: &[u8], shape: &Shape) -> Result<Box<dyn Fitted>, Error> {
+pub fn decode_regressor(bytes: &[u8], shape: &Shape) -> Result<Box<dyn Fitted>, Error> {
     let model: Regressor = decode(bytes)?;
     shape.expect(model.n_features, None)?;
     if !model.initial.is_finite() {
@@ -148,13 +150,15 @@ fn fit_regressor(
     }))
 }
 
+/// The boosted trees of a classification (also `hist_gradient_boosting`'s).
 #[derive(Serialize, Deserialize)]
-struct Classifier {
-    n_features: usize,
+pub struct Classifier {
+    pub n_features: usize,
     /// Starting raw score per output (log-odds for two classes, log-priors otherwise).
-    initial: Vec<f64>,
-    /// `rounds[m][k]`: the tree of round m for output k.
-    rounds: Vec<Vec<Tree>>,
+    pub initial: Vec<f64>,
+    /// `rounds[m][k]`: the tree of round m for output k, its leaves
+    /// multiplied by [`RATE_APPLIED`] at prediction.
+    pub rounds: Vec<Vec<Tree>>,
 }
 
 impl Classifier {
@@ -219,7 +223,7 @@ impl Fitted for Classifier {
     }
 }
 
-fn decode_classifier(bytes: &[u8], shape: &Shape) -> Result<Box<dyn Fitted>, Error> {
+pub fn decode_classifier(bytes: &[u8], shape: &Shape) -> Result<Box<dyn Fitted>, Error> {
     let model: Classifier = decode(bytes)?;
     // Two classes take one output (the log-odds), more one per class.
     let classes = match model.outputs() {
@@ -324,7 +328,7 @@ fn fit_classifier(
 
 /// Class probabilities from raw scores: the logistic of one score for two
 /// classes, the softmax over all outputs otherwise.
-fn probabilities(raw: &[Vec<f64>], binary: bool) -> Vec<Vec<f64>> {
+pub fn probabilities(raw: &[Vec<f64>], binary: bool) -> Vec<Vec<f64>> {
     let n = raw[0].len();
     if binary {
         return vec![raw[0].iter().map(|s| 1.0 / (1.0 + (-s).exp())).collect()];

@@ -12,6 +12,8 @@ mod extra_trees;
 mod forest;
 mod gradient_boosting;
 mod gram;
+mod hist_gradient_boosting;
+mod histogram;
 mod knn;
 mod lasso;
 mod lbfgs;
@@ -219,6 +221,7 @@ pub static ALGORITHMS: &[AlgorithmSpec] = &[
     ada_boost::REGRESSOR,
     bagging::REGRESSOR,
     gradient_boosting::REGRESSOR,
+    hist_gradient_boosting::REGRESSOR,
     random_forest::REGRESSOR,
     extra_trees::REGRESSOR,
     knn::REGRESSOR,
@@ -234,6 +237,7 @@ pub static ALGORITHMS: &[AlgorithmSpec] = &[
     ada_boost::CLASSIFIER,
     bagging::CLASSIFIER,
     gradient_boosting::CLASSIFIER,
+    hist_gradient_boosting::CLASSIFIER,
     random_forest::CLASSIFIER,
     extra_trees::CLASSIFIER,
     knn::CLASSIFIER,

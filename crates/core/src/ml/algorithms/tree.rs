@@ -262,6 +262,30 @@ impl Tree {
         })
     }
 
+    /// A tree grown elsewhere (the histogram trees), as (split feature,
+    /// threshold or leaf value, index of the left child or 0 for a leaf):
+    /// checked as a decoded tree is.
+    pub fn from_nodes(nodes: impl IntoIterator<Item = (u32, f64, u32)>) -> Tree {
+        Tree {
+            nodes: nodes
+                .into_iter()
+                .map(|(feature, value, left)| Node {
+                    value,
+                    feature,
+                    left,
+                })
+                .collect(),
+        }
+    }
+
+    /// The same tree with its leaf values multiplied by `factor`.
+    pub fn scaled(mut self, factor: f64) -> Tree {
+        for node in self.nodes.iter_mut().filter(|n| n.is_leaf()) {
+            node.value *= factor;
+        }
+        self
+    }
+
     pub fn predict_row(&self, row: impl Fn(usize) -> f64) -> f64 {
         let mut node = self.nodes[0];
         while !node.is_leaf() {
