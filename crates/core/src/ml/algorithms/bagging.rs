@@ -3,14 +3,14 @@
 //! estimators with their default tree.
 
 use super::forest::{decode_forest, fit, Ensemble};
-use super::shared_params::{n_estimators, BOOTSTRAP, MAX_TREES};
+use super::shared_params::{bootstrap, n_estimators, MAX_TREES};
 use super::tree::Growth;
 use super::{AlgorithmSpec, Inputs};
 use crate::ml::hyperparams::{Features, Param, Settings};
 use crate::ml::Task;
 use crate::Error;
 
-const PARAMS: &[Param] = &[n_estimators(10, MAX_TREES, "trees"), BOOTSTRAP];
+const PARAMS: &[Param] = &[n_estimators(10, MAX_TREES, "trees"), bootstrap(true)];
 
 fn ensemble(settings: &Settings) -> Result<Ensemble, Error> {
     Ok(Ensemble {

@@ -25,6 +25,23 @@ pub struct Ensemble {
     pub growth: Growth,
 }
 
+/// A forest of [`shared_params::forest`]'s hyperparameters, its trees
+/// split at the best thresholds (random_forest) or at random ones
+/// (extra_trees).
+///
+/// [`shared_params::forest`]: super::shared_params::forest
+pub fn of(settings: &Settings, random_thresholds: bool) -> Result<Ensemble, Error> {
+    Ok(Ensemble {
+        trees: settings.usize("n_estimators")?,
+        bootstrap: settings.bool("bootstrap")?,
+        max_features: settings.features("max_features")?,
+        growth: Growth {
+            random_thresholds,
+            ..limits(settings)?
+        },
+    })
+}
+
 /// The limits a tree's `max_depth`, `min_samples_split` and
 /// `min_samples_leaf` set, every feature tried at each split.
 pub fn limits(settings: &Settings) -> Result<Growth, Error> {

@@ -139,8 +139,23 @@ pub const fn cv(default: i64) -> Param {
     }
 }
 
-pub const BOOTSTRAP: Param = Param {
-    name: "bootstrap",
-    kind: Kind::Bool { default: true },
-    meaning: "each tree on a bootstrap sample of the rows (false: on every row)",
-};
+pub const fn bootstrap(default: bool) -> Param {
+    Param {
+        name: "bootstrap",
+        kind: Kind::Bool { default },
+        meaning: "each tree on a bootstrap sample of the rows (false: on every row)",
+    }
+}
+
+/// A forest's hyperparameters (random_forest, extra_trees), each with
+/// scikit-learn's default for its estimator.
+pub const fn forest(max_features_default: Features, bootstrap_default: bool) -> [Param; 6] {
+    [
+        n_estimators(100, MAX_TREES, "trees"),
+        max_depth(None),
+        MIN_SAMPLES_SPLIT,
+        MIN_SAMPLES_LEAF,
+        max_features(max_features_default),
+        bootstrap(bootstrap_default),
+    ]
+}
