@@ -234,19 +234,24 @@ fn totals(histograms: &[Histogram]) -> [f64; 3] {
     })
 }
 
-/// Each feature's histogram of `rows`, the features in parallel.
+/// Each feature's histogram of `rows`, the features in parallel. The rows'
+/// gradients and hessians are gathered once, in the rows' order, so that
+/// each feature's pass reads only its own codes out of order.
 fn build(binned: &Binned, rows: &[u32], gradients: &[f64], hessians: &[f64]) -> Vec<Histogram> {
+    let ordered: Vec<[f64; 2]> = rows
+        .iter()
+        .map(|&r| [gradients[r as usize], hessians[r as usize]])
+        .collect();
     binned
         .codes
         .par_iter()
         .zip(&binned.edges)
         .map(|(codes, edges)| {
             let mut histogram = vec![[0.0; 3]; edges.len() + 1];
-            for &r in rows {
-                let r = r as usize;
-                let bin = &mut histogram[codes[r] as usize];
-                bin[0] += gradients[r];
-                bin[1] += hessians[r];
+            for (&r, gh) in rows.iter().zip(&ordered) {
+                let bin = &mut histogram[codes[r as usize] as usize];
+                bin[0] += gh[0];
+                bin[1] += gh[1];
                 bin[2] += 1.0;
             }
             histogram
