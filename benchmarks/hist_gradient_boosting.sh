@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# hist_gradient_boosting beside LightGBM and scikit-learn, written into
+# BENCHMARKS.md. A few minutes on 2 cores.
+#   ROWS=1000000 benchmarks/hist_gradient_boosting.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PARTS=hist
+WORK=target/bench-hist
+. benchmarks/venv.sh
+mkdir -p "$WORK"
+python3 -m pip wheel -q --no-deps -w "$WORK/dist" .
+WHEEL=$(ls -t "$WORK"/dist/sqlite_ml-*.whl | head -1)
+venv default python3 --force-reinstall "$WHEEL" numpy pandas "scikit-learn==1.9.1" "lightgbm==4.7.0"
+export OMP_NUM_THREADS=2
+(cd benchmarks && "../$WORK/default/bin/python" hist_gradient_boosting.py --rows "${ROWS:-1000000}")
