@@ -83,13 +83,16 @@ impl Logistic {
     }
 }
 
-/// The coefficients (scores x features) and the intercepts of `weights`.
-fn split(weights: &[f64], scores: usize, features: usize) -> (Array2<f64>, ndarray::Array1<f64>) {
+/// The coefficients (scores x features) and the intercepts of `weights`,
+/// borrowed: a row-wise prediction copies nothing.
+fn split(
+    weights: &[f64],
+    scores: usize,
+    features: usize,
+) -> (ArrayView2<'_, f64>, ndarray::ArrayView1<'_, f64>) {
     let all = ArrayView2::from_shape((scores, features + 1), weights).expect("checked length");
-    (
-        all.slice(s![.., ..features]).to_owned(),
-        all.column(features).to_owned(),
-    )
+    let (coefficients, intercept) = all.split_at(Axis(1), features);
+    (coefficients, intercept.index_axis_move(Axis(1), 0))
 }
 
 fn decode_classifier(bytes: &[u8], shape: &Shape) -> Result<Box<dyn Fitted>, Error> {

@@ -159,6 +159,22 @@ fn kernel_eps(x: ArrayView2<'_, f64>) -> f64 {
     }
 }
 
+/// The class most pairs vote for (the first on ties), from each pair's
+/// (class a, class b, whether each row is a).
+fn one_vs_one(
+    n_classes: usize,
+    rows: usize,
+    pairs: impl Iterator<Item = (usize, usize, Vec<bool>)>,
+) -> Vec<f64> {
+    let mut votes = vec![vec![0.0; n_classes]; rows];
+    for (a, b, says_a) in pairs {
+        for (row, is_a) in votes.iter_mut().zip(says_a) {
+            row[if is_a { a } else { b }] += 1.0;
+        }
+    }
+    votes.iter().map(|row| argmax(row) as f64).collect()
+}
+
 impl Fitted for Regressor {
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<f64>, Error> {
         Ok(self.machine.decisions(x))
@@ -171,13 +187,11 @@ impl Fitted for Regressor {
 
 impl Fitted for Classifier {
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<f64>, Error> {
-        let mut votes = vec![vec![0.0; self.n_classes]; x.nrows()];
-        for (a, b, machine) in &self.pairs {
-            for (row, decision) in votes.iter_mut().zip(machine.decisions(x)) {
-                row[if decision > 0.0 { *a } else { *b }] += 1.0;
-            }
-        }
-        Ok(votes.iter().map(|row| argmax(row) as f64).collect())
+        let says_a = self
+            .pairs
+            .iter()
+            .map(|(a, b, m)| (*a, *b, m.decisions(x).iter().map(|&d| d > 0.0).collect()));
+        Ok(one_vs_one(self.n_classes, x.nrows(), says_a))
     }
 
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error> {
@@ -197,13 +211,11 @@ impl Fitted for LinfaRegressor {
 
 impl Fitted for LinfaClassifier {
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<f64>, Error> {
-        let mut votes = vec![vec![0.0; self.n_classes]; x.nrows()];
-        for (a, b, machine) in &self.pairs {
-            for (row, says_a) in votes.iter_mut().zip(machine.predict(&x).iter()) {
-                row[if *says_a { *a } else { *b }] += 1.0;
-            }
-        }
-        Ok(votes.iter().map(|row| argmax(row) as f64).collect())
+        let says_a = self
+            .pairs
+            .iter()
+            .map(|(a, b, m)| (*a, *b, m.predict(&x).to_vec()));
+        Ok(one_vs_one(self.n_classes, x.nrows(), says_a))
     }
 
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error> {
