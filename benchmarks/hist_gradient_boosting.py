@@ -6,7 +6,9 @@ random_state 0), 75% for training, each side on the machine's 2 cores.
     benchmarks/hist_gradient_boosting.sh     # makes the environment, runs this
 
 Sides: our whole `sqml_train` statement (read, bin, fit, score, store) on
-an SQLite table; LightGBM 4's fit alone on numpy arrays; the user's whole
+an SQLite table, on both routes (the loadable extension, in Debian's
+python3, reads the rows in Rust; the functions route reads them through
+Python's sqlite3 cursor); LightGBM 4's fit alone on numpy arrays; the user's whole
 job with LightGBM (pandas.read_sql of the table, fit, predict the test
 rows); scikit-learn's fit alone. Writes its table into BENCHMARKS.md.
 """
@@ -15,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sqlite3
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -56,8 +60,21 @@ def timed(work):
     return time.perf_counter() - start, value
 
 
-def run(task: str, rows: int) -> list[str]:
-    """The four sides' rows of the table for `task`."""
+TRAIN = "SELECT sqml_train('e', ?, 'hist_gradient_boosting', 't', 'target', ?)"
+OPTIONS = json.dumps({"test_size": 0.25, "split_strategy": "last"})
+
+# Run by the extension route's Python: seconds and score as JSON.
+EXTENSION_SIDE = f"""
+import json, sys, time, sqlite_ml
+conn = sqlite_ml.connect(sys.argv[1], route="extension")
+start = time.perf_counter()
+report = json.loads(conn.execute({TRAIN!r}, (sys.argv[2], {OPTIONS!r})).fetchone()[0])
+print(json.dumps([time.perf_counter() - start, report["score"]]))
+"""
+
+
+def run(task: str, rows: int, extension_python: str) -> list[str]:
+    """The sides' rows of the table for `task`."""
     out: list[str] = []
     x, y = data(task, rows)
     if task == "classification":
@@ -67,19 +84,22 @@ def run(task: str, rows: int) -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "t.db"
         write_table(path, x, y)
-        conn = sqlite_ml.connect(path)
-        options = json.dumps({"test_size": 0.25, "split_strategy": "last"})
+        copy = Path(tmp) / "extension.db"
+        shutil.copy(path, copy)
+        side = [extension_python, "-c", EXTENSION_SIDE, str(copy), task]
+        seconds, value = json.loads(subprocess.run(side, check=True, capture_output=True).stdout)
+        copy.unlink()
+        out.append(
+            f"| {task} | sqlite-ml, whole statement, extension | {seconds:.2f} | {value:.4f} |"
+        )
+        conn = sqlite_ml.connect(path, route="functions")
         seconds, report = timed(
-            lambda: json.loads(
-                conn.execute(
-                    "SELECT sqml_train('e', ?, 'hist_gradient_boosting', 't', 'target', ?)",
-                    (task, options),
-                ).fetchone()[0]
-            )
+            lambda: json.loads(conn.execute(TRAIN, (task, OPTIONS)).fetchone()[0])
         )
         conn.close()
         out.append(
-            f"| {task} | sqlite-ml, whole statement | {seconds:.2f} | {report['score']:.4f} |"
+            f"| {task} | sqlite-ml, whole statement, functions | {seconds:.2f} "
+            f"| {report['score']:.4f} |"
         )
         model = lightgbm.LGBMClassifier if task == "classification" else lightgbm.LGBMRegressor
         seconds, fitted = timed(lambda: model(n_jobs=2, verbose=-1).fit(x[:cut], y[:cut]))
@@ -113,6 +133,7 @@ def run(task: str, rows: int) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--extension-python", required=True)
     args = parser.parse_args()
     lines = [
         f"Written by `benchmarks/hist_gradient_boosting.py` on {machine()}; "
@@ -124,7 +145,7 @@ def main() -> None:
         "| --- | --- | ---: | ---: |",
     ]
     for task in ("classification", "regression"):
-        lines += run(task, args.rows)
+        lines += run(task, args.rows, args.extension_python)
     write_section("hist-gradient-boosting", "\n".join(lines))
     print("\n".join(lines))
 

@@ -11,5 +11,8 @@ mkdir -p "$WORK"
 python3 -m pip wheel -q --no-deps -w "$WORK/dist" .
 WHEEL=$(ls -t "$WORK"/dist/sqlite_ml-*.whl | head -1)
 venv default python3 --force-reinstall "$WHEEL" numpy pandas "scikit-learn==1.9.1" "lightgbm==4.7.0"
+# Debian's python3 loads extensions: the extension route's side.
+venv debian /usr/bin/python3 --force-reinstall "$WHEEL"
 export OMP_NUM_THREADS=2
-(cd benchmarks && "../$WORK/default/bin/python" hist_gradient_boosting.py --rows "${ROWS:-1000000}")
+(cd benchmarks && "../$WORK/default/bin/python" hist_gradient_boosting.py --rows "${ROWS:-1000000}" \
+    --extension-python "../$WORK/debian/bin/python")

@@ -327,7 +327,7 @@ def test_the_0_1_2_argument_forms_still_work(conn):
         ('{"preprocess": {"island": {"encode": "native"}}}', "preprocess of column 'island': the column holds text, so it needs an encoding"),
         ('{"preprocess": {"length": {"encode": "one_hot"}}}', "preprocess of column 'length': the column is numeric, so its encode can only be 'native'"),
         ('{"preprocess": {"island": {"impute": "mean"}}}', "preprocess of column 'island': impute 'mean' needs numbers and the column holds text; allowed for text: mode, error"),
-        ('{"preprocess": {"island": {"impute": "avg"}}}', "preprocess of column 'island': unknown impute 'avg'; allowed: error, mean, median, mode, min, max, zero"),
+        ('{"preprocess": {"island": {"impute": "avg"}}}', "preprocess of column 'island': unknown impute 'avg'; allowed: error, mean, median, mode, min, max, zero, missing"),
         ('{"preprocess": {"island": {"scale": "log"}}}', "preprocess of column 'island': unknown scale 'log'; allowed: preserve, standard, min_max, max_abs, robust"),
         ('{"preprocess": {"island": {"encode": "hash"}}}', "preprocess of column 'island': unknown encode 'hash'; allowed: native, ordinal, one_hot, target"),
         ('{"preprocess": {"island": {"colour": 1}}}', "preprocess of column 'island': unknown key 'colour'; known keys: encode, impute, scale"),
@@ -344,6 +344,42 @@ def test_bad_options_are_named_and_write_nothing(conn, options, message):
         conn, "SELECT sqml_train('e', 'regression', 'ridge', 'animals', 'weight', ?)", (options,)
     )
     assert shown.startswith(f"sqml_train: {message}"), shown
+
+
+def test_hist_gradient_boosting_keeps_null_missing_and_learns_where_it_goes(conn):
+    # A NULL here says more than any value: its own class. Filled with zero,
+    # it would be one with the zeros, which are "low".
+    rng = random.Random(3)
+    rows = []
+    for i in range(600):
+        x = rng.randint(-2, 2)
+        rows.append((None, "none") if i % 3 == 0 else (x, "high" if x > 0 else "low"))
+    conn.execute("CREATE TABLE m (x REAL, y TEXT)")
+    conn.executemany("INSERT INTO m VALUES (?, ?)", rows)
+
+    def fit(options):
+        (result,) = conn.execute(
+            "SELECT sqml_train('m', 'classification', 'hist_gradient_boosting', 'm', 'y', ?)",
+            (json.dumps(options),),
+        ).fetchone()
+        return json.loads(result)
+
+    imputed = fit({"preprocess": {"x": {"impute": "zero"}}})
+    native = fit({})
+    (x,) = native["columns"]
+    assert (x["impute"], x["scale"]) == ("missing", "preserve")
+    assert 100 < x["missing"] < 150  # the training rows' NULLs, of 150 in all
+    assert native["score"] == 1.0 > imputed["score"]
+    assert conn.execute("SELECT sqml_predict('m', '[null]')").fetchone()[0] == "none"
+    assert conn.execute("SELECT sqml_predict('m', 0)").fetchone()[0] == "low"
+    assert "impute 'missing' keeps NULL for estimators that learn where it goes" in fails(
+        conn, "SELECT sqml_train('r', 'classification', 'random_forest', 'm', 'y', "
+        "'{\"preprocess\": {\"x\": {\"impute\": \"missing\"}}}')"
+    )  # fmt: skip
+    assert "the column's scale must be 'preserve'" in fails(
+        conn, "SELECT sqml_train('r', 'classification', 'hist_gradient_boosting', 'm', 'y', "
+        "'{\"preprocess\": {\"x\": {\"scale\": \"standard\"}}}')"
+    )  # fmt: skip
 
 
 def test_impute_error_refuses_null_at_prediction(conn):

@@ -130,6 +130,19 @@ const CATEGORICAL_SEEDS: &[(&str, &str, Task, &str)] = &[
         Task::Classification,
         "one_hot",
     ),
+    // Trees on histograms whose NULL weights stay missing.
+    (
+        "categorical-regression-hist_gradient_boosting.sqml",
+        "hist_gradient_boosting",
+        Task::Regression,
+        "ordinal",
+    ),
+    (
+        "categorical-classification-hist_gradient_boosting.sqml",
+        "hist_gradient_boosting",
+        Task::Classification,
+        "ordinal",
+    ),
 ];
 
 /// The corpus: read from disk, or trained and written when a seed is missing.

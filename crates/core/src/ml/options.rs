@@ -111,6 +111,8 @@ pub enum ImputeOption {
     Min,
     Max,
     Zero,
+    /// The NULL stays missing, for estimators that learn where it goes.
+    Missing,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,7 +126,7 @@ pub enum ScaleOption {
 
 const ENCODE_VALUES: &str =
     "native, ordinal, one_hot, target, {\"ordinal\": [categories in order]}";
-const IMPUTE_VALUES: &str = "error, mean, median, mode, min, max, zero";
+const IMPUTE_VALUES: &str = "error, mean, median, mode, min, max, zero, missing";
 const SCALE_VALUES: &str = "preserve, standard, min_max, max_abs, robust";
 
 impl ImputeOption {
@@ -137,6 +139,7 @@ impl ImputeOption {
             ImputeOption::Min => "min",
             ImputeOption::Max => "max",
             ImputeOption::Zero => "zero",
+            ImputeOption::Missing => "missing",
         }
     }
 }
@@ -429,6 +432,7 @@ fn column_options(column: &str, value: &Json) -> Result<ColumnOptions, Error> {
                     Some("min") => ImputeOption::Min,
                     Some("max") => ImputeOption::Max,
                     Some("zero") => ImputeOption::Zero,
+                    Some("missing") => ImputeOption::Missing,
                     _ => return Err(in_column(unknown_value("impute", value, IMPUTE_VALUES))),
                 };
                 options.impute = Some(impute);

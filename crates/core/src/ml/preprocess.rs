@@ -105,8 +105,10 @@ pub fn prepare(
                 )));
                 continue;
             }
-            Values::Numbers(values) => numeric(&column.name, values, &sorted, test, &settings)
-                .map(|p| Fitted::Plan(Box::new(p)))?,
+            Values::Numbers(values) => {
+                numeric(&column.name, values, &sorted, test, &settings, inputs)
+                    .map(|p| Fitted::Plan(Box::new(p)))?
+            }
             Values::Categories { names, codes } => categorical(
                 &column.name,
                 names,
@@ -258,6 +260,7 @@ fn numeric(
     train: &[usize],
     test: &[usize],
     settings: &ColumnOptions,
+    inputs: Inputs,
 ) -> Result<(ColumnPlan, Vec<f64>), Error> {
     match &settings.encode {
         None | Some(EncodeOption::Native) => {}
@@ -270,7 +273,31 @@ fn numeric(
             ))
         }
     }
-    let impute = settings.impute.unwrap_or(ImputeOption::Mean);
+    let impute = settings.impute.unwrap_or(match inputs {
+        Inputs::Bins => ImputeOption::Missing,
+        Inputs::Scaled | Inputs::Trees => ImputeOption::Mean,
+    });
+    let scale = settings.scale.unwrap_or(match impute {
+        // Trees need no scale, and a spread is not defined over NULLs.
+        ImputeOption::Missing => ScaleOption::Preserve,
+        _ => ScaleOption::Standard,
+    });
+    if impute == ImputeOption::Missing {
+        if inputs != Inputs::Bins {
+            return Err(refuse(
+                name,
+                "impute 'missing' keeps NULL for estimators that learn where it goes                  (hist_gradient_boosting); choose another impute for this algorithm"
+                    .into(),
+            ));
+        }
+        if scale != ScaleOption::Preserve {
+            return Err(refuse(
+                name,
+                "impute 'missing' keeps NULLs, so the column's scale must be 'preserve'                  (trees need no scale)"
+                    .into(),
+            ));
+        }
+    }
     let mut known: Vec<f64> = train
         .iter()
         .map(|&r| values[r])
@@ -296,6 +323,7 @@ fn numeric(
         ImputeOption::Min => Some(known.iter().copied().fold(f64::INFINITY, f64::min)),
         ImputeOption::Max => Some(known.iter().copied().fold(f64::NEG_INFINITY, f64::max)),
         ImputeOption::Zero => Some(0.0),
+        ImputeOption::Missing => Some(f64::NAN),
     };
     let plan = ColumnPlan {
         name: name.to_string(),
@@ -304,11 +332,7 @@ fn numeric(
         encoding: Encoding::Native,
         impute: impute.name().to_string(),
         fill,
-        scale: settings
-            .scale
-            .unwrap_or(ScaleOption::Standard)
-            .name()
-            .to_string(),
+        scale: scale.name().to_string(),
         shift: Vec::new(),
         divide: Vec::new(),
         missing: missing as u64,
@@ -331,11 +355,11 @@ fn categorical(
 ) -> Result<Fitted, Error> {
     // Trees split codes by their order: by default the order is the
     // categories' mean target, so that one split can part high from low.
-    let by_target = settings.encode.is_none() && inputs == Inputs::Trees;
+    let by_target = settings.encode.is_none() && inputs.trees();
     let mut encoding = match &settings.encode {
         None => match inputs {
             Inputs::Scaled => EncodeOption::OneHot,
-            Inputs::Trees => EncodeOption::Ordinal(None),
+            Inputs::Trees | Inputs::Bins => EncodeOption::Ordinal(None),
         },
         Some(EncodeOption::Native) => {
             return Err(refuse(
@@ -483,7 +507,7 @@ fn categorical(
         _ => Encoding::Ordinal,
     };
     let default_scale = match (&encoding_value, inputs) {
-        (Encoding::OneHot, _) | (_, Inputs::Trees) => ScaleOption::Preserve,
+        (Encoding::OneHot, _) | (_, Inputs::Trees | Inputs::Bins) => ScaleOption::Preserve,
         _ => ScaleOption::Standard,
     };
     let plan = ColumnPlan {

@@ -7,7 +7,8 @@
 //! trees as nested boxes, which a crafted blob could nest deep enough to
 //! overflow the stack while decoding.
 
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array2, ArrayView1, ArrayView2};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::forest::limits;
@@ -79,13 +80,10 @@ pub struct Regressor {
 
 impl Fitted for Regressor {
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<f64>, Error> {
-        Ok(x.rows()
-            .into_iter()
-            .map(|row| {
-                let boost: f64 = self.trees.iter().map(|t| t.predict_row(|j| row[j])).sum();
-                self.initial + RATE_APPLIED * boost
-            })
-            .collect())
+        Ok(each_row(x, |row| {
+            let boost: f64 = self.trees.iter().map(|t| t.predict_row(|j| row[j])).sum();
+            self.initial + RATE_APPLIED * boost
+        }))
     }
 
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error> {
@@ -188,8 +186,8 @@ impl Fitted for Classifier {
     ) -> Result<Option<Array2<f64>>, Error> {
         let classes = self.outputs().max(2);
         let mut out = Array2::zeros((x.nrows(), classes));
-        for (row, mut p) in x.rows().into_iter().zip(out.rows_mut()) {
-            let raw = self.raw(row);
+        let raws = each_row(x, |row| self.raw(row));
+        for (raw, mut p) in raws.into_iter().zip(out.rows_mut()) {
             if self.outputs() == 1 {
                 let positive = 1.0 / (1.0 + (-raw[0]).exp());
                 p[0] = 1.0 - positive;
@@ -205,17 +203,14 @@ impl Fitted for Classifier {
     }
 
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<f64>, Error> {
-        Ok(x.rows()
-            .into_iter()
-            .map(|row| {
-                let raw = self.raw(row);
-                if self.outputs() == 1 {
-                    f64::from(raw[0] > 0.0)
-                } else {
-                    argmax(&raw) as f64
-                }
-            })
-            .collect())
+        Ok(each_row(x, |row| {
+            let raw = self.raw(row);
+            if self.outputs() == 1 {
+                f64::from(raw[0] > 0.0)
+            } else {
+                argmax(&raw) as f64
+            }
+        }))
     }
 
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error> {
@@ -328,6 +323,18 @@ fn fit_classifier(
 
 /// Class probabilities from raw scores: the logistic of one score for two
 /// classes, the softmax over all outputs otherwise.
+/// `f` of each row, the rows in parallel (a whole test set walks every
+/// tree once per row).
+fn each_row<T: Send>(
+    x: ArrayView2<'_, f64>,
+    f: impl Fn(ArrayView1<'_, f64>) -> T + Sync,
+) -> Vec<T> {
+    (0..x.nrows())
+        .into_par_iter()
+        .map(|r| f(x.row(r)))
+        .collect()
+}
+
 pub fn probabilities(raw: &[Vec<f64>], binary: bool) -> Vec<Vec<f64>> {
     let n = raw[0].len();
     if binary {

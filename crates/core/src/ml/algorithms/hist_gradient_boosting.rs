@@ -107,7 +107,7 @@ const PARAMS: &[Param] = &[
 pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
     name: "hist_gradient_boosting",
     task: Task::Regression,
-    inputs: Inputs::Trees,
+    inputs: Inputs::Bins,
     library: "sqlite-ml",
     estimator: "squared-error boosting of leaf-wise trees on 255-bin histograms",
     params: PARAMS,
@@ -119,7 +119,7 @@ pub const REGRESSOR: AlgorithmSpec = AlgorithmSpec {
 pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     name: "hist_gradient_boosting",
     task: Task::Classification,
-    inputs: Inputs::Trees,
+    inputs: Inputs::Bins,
     library: "sqlite-ml",
     estimator:
         "log-loss boosting of leaf-wise trees on 255-bin histograms, one tree per class and round",
@@ -129,13 +129,31 @@ pub const CLASSIFIER: AlgorithmSpec = AlgorithmSpec {
     decode: decode_classifier,
 };
 
-/// The training rows' targets as the loss sees them.
-enum Loss<'a> {
-    Squared(&'a [f64]),
-    Log { y: &'a [usize], n_classes: usize },
+/// The targets of some rows (the trees' or the held-out ones), in order,
+/// as the loss sees them.
+enum Loss {
+    Squared(Vec<f64>),
+    Log { y: Vec<usize>, n_classes: usize },
 }
 
-impl Loss<'_> {
+impl Loss {
+    fn of(target: &Target<'_>, rows: &[usize]) -> Loss {
+        match *target {
+            Target::Values(v) => Loss::Squared(rows.iter().map(|&r| v[r]).collect()),
+            Target::Classes { y, n_classes } => Loss::Log {
+                y: rows.iter().map(|&r| y[r]).collect(),
+                n_classes,
+            },
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Loss::Squared(y) => y.len(),
+            Loss::Log { y, .. } => y.len(),
+        }
+    }
+
     fn outputs(&self) -> usize {
         match self {
             Loss::Squared(_) => 1,
@@ -146,13 +164,13 @@ impl Loss<'_> {
 
     /// The starting raw score per output: the mean, the log-odds, or the
     /// log of each class's share.
-    fn initial(&self, rows: &[u32]) -> Vec<f64> {
-        let n = rows.len().max(1) as f64;
+    fn initial(&self) -> Vec<f64> {
+        let n = self.len().max(1) as f64;
         match self {
-            Loss::Squared(y) => vec![rows.iter().map(|&r| y[r as usize]).sum::<f64>() / n],
+            Loss::Squared(y) => vec![y.iter().sum::<f64>() / n],
             Loss::Log { y, n_classes } => {
                 let mut counts = vec![0.0; *n_classes];
-                rows.iter().for_each(|&r| counts[y[r as usize]] += 1.0);
+                y.iter().for_each(|&c| counts[c] += 1.0);
                 let share: Vec<f64> = counts.iter().map(|c| (c / n).clamp(1e-12, 1.0)).collect();
                 if *n_classes == 2 {
                     vec![(share[1] / share[0]).ln()]
@@ -163,62 +181,55 @@ impl Loss<'_> {
         }
     }
 
-    /// Each output's gradients and hessians at the raw scores `raw[k]`.
-    fn derivatives(&self, raw: &[Vec<f64>]) -> Vec<(Vec<f64>, Vec<f64>)> {
+    /// Each output's gradient and hessian per row at the raw scores `raw[k]`.
+    fn derivatives(&self, raw: &[Vec<f64>]) -> Vec<Vec<[f64; 2]>> {
         match self {
-            Loss::Squared(y) => {
-                let g = raw[0]
-                    .par_iter()
-                    .zip(y.par_iter())
-                    .map(|(p, t)| p - t)
-                    .collect();
-                vec![(g, vec![1.0; y.len()])]
-            }
-            Loss::Log { y, n_classes } => {
-                let binary = *n_classes == 2;
-                probabilities(raw, binary)
-                    .into_iter()
-                    .enumerate()
-                    .map(|(k, p)| {
-                        let class = if binary { 1 } else { k };
-                        let g = p
-                            .iter()
-                            .zip(y.iter())
-                            .map(|(p, &c)| p - f64::from(c == class))
-                            .collect();
-                        let h = p.iter().map(|p| (p * (1.0 - p)).max(1e-16)).collect();
-                        (g, h)
-                    })
-                    .collect()
-            }
+            Loss::Squared(y) => vec![raw[0]
+                .par_iter()
+                .zip(y.par_iter())
+                .map(|(p, t)| [p - t, 1.0])
+                .collect()],
+            Loss::Log { y, n_classes: 2 } => vec![raw[0]
+                .par_iter()
+                .zip(y.par_iter())
+                .map(|(s, &c)| {
+                    let p = 1.0 / (1.0 + (-s).exp());
+                    [p - f64::from(c == 1), (p * (1.0 - p)).max(1e-16)]
+                })
+                .collect()],
+            Loss::Log { y, .. } => probabilities(raw, false)
+                .into_iter()
+                .enumerate()
+                .map(|(k, p)| {
+                    p.par_iter()
+                        .zip(y.par_iter())
+                        .map(|(p, &c)| [p - f64::from(c == k), (p * (1.0 - p)).max(1e-16)])
+                        .collect()
+                })
+                .collect(),
         }
     }
 
-    /// The mean loss of `rows` at raw scores `raw[k][i]` (row `rows[i]`).
-    fn mean(&self, rows: &[u32], raw: &[Vec<f64>]) -> f64 {
-        let n = rows.len().max(1) as f64;
+    /// The mean loss at raw scores `raw[k][i]` (row i).
+    fn mean(&self, raw: &[Vec<f64>]) -> f64 {
+        let n = self.len().max(1) as f64;
         match self {
             Loss::Squared(y) => {
-                rows.iter()
-                    .enumerate()
-                    .map(|(i, &r)| (raw[0][i] - y[r as usize]).powi(2))
+                y.iter()
+                    .zip(&raw[0])
+                    .map(|(t, p)| (p - t).powi(2))
                     .sum::<f64>()
                     / n
             }
             Loss::Log { y, n_classes } => {
                 let p = probabilities(raw, *n_classes == 2);
-                rows.iter()
+                y.iter()
                     .enumerate()
-                    .map(|(i, &r)| {
-                        let c = y[r as usize];
-                        let q = if *n_classes == 2 {
-                            if c == 1 {
-                                p[0][i]
-                            } else {
-                                1.0 - p[0][i]
-                            }
-                        } else {
-                            p[c][i]
+                    .map(|(i, &c)| {
+                        let q = match (*n_classes, c) {
+                            (2, 1) => p[0][i],
+                            (2, _) => 1.0 - p[0][i],
+                            _ => p[c][i],
                         };
                         -q.max(1e-300).ln()
                     })
@@ -235,10 +246,6 @@ fn fit(
     settings: &Settings,
     control: &Control,
 ) -> Result<Box<dyn Fitted>, Error> {
-    let loss = match *y {
-        Target::Values(v) => Loss::Squared(v),
-        Target::Classes { y, n_classes } => Loss::Log { y, n_classes },
-    };
     let (n, features) = x.dim();
     // Early stopping needs a row to train on and one to hold out.
     let early = n >= 2
@@ -248,8 +255,8 @@ fn fit(
             _ => n > EARLY_STOPPING_ROWS,
         };
     // The held-out rows, drawn with the training's seed.
-    let (train, held_out): (Vec<u32>, Vec<u32>) = if early {
-        let mut order: Vec<u32> = (0..n as u32).collect();
+    let (train, held_out): (Vec<usize>, Vec<usize>) = if early {
+        let mut order: Vec<usize> = (0..n).collect();
         rand::seq::SliceRandom::shuffle(order.as_mut_slice(), &mut rng(settings.seed));
         let held =
             ((n as f64 * settings.f64("validation_fraction")?).ceil() as usize).clamp(1, n - 1);
@@ -259,15 +266,15 @@ fn fit(
         held_rows.sort_unstable();
         (train_rows, held_rows)
     } else {
-        ((0..n as u32).collect(), Vec::new())
+        ((0..n).collect(), Vec::new())
     };
-    let binned = Binned::new(x.view(), settings.usize("max_bins")?, control)?;
-    let validation = x.select(
-        Axis(0),
-        &held_out.iter().map(|&r| r as usize).collect::<Vec<_>>(),
-    );
+    // From here a tree's row i is training row `train[i]`.
+    let binned = Binned::new(x.view(), &train, settings.usize("max_bins")?, control)?;
+    let validation = x.select(Axis(0), &held_out);
     // The trees read the bins only: the rows go before they grow.
     drop(x);
+    let (loss, held_loss) = (Loss::of(y, &train), Loss::of(y, &held_out));
+    drop(train);
     let shape = Shape {
         max_leaf_nodes: settings.usize("max_leaf_nodes")?,
         max_depth: settings.limit("max_depth")?,
@@ -278,19 +285,27 @@ fn fit(
     let rounds_wanted = settings.usize("max_iter")?;
     let patience = settings.usize("n_iter_no_change")?;
     let outputs = loss.outputs();
-    let initial = loss.initial(&train);
-    let mut raw: Vec<Vec<f64>> = initial.iter().map(|&v| vec![v; n]).collect();
+    let initial = loss.initial();
+    let mut raw: Vec<Vec<f64>> = initial.iter().map(|&v| vec![v; loss.len()]).collect();
     let mut held_raw: Vec<Vec<f64>> = initial.iter().map(|&v| vec![v; held_out.len()]).collect();
-    let mut held_losses = vec![loss.mean(&held_out, &held_raw)];
-    let mut rows = train.clone();
+    let mut held_losses = vec![held_loss.mean(&held_raw)];
+    let mut rows: Vec<u32> = (0..loss.len() as u32).collect();
     let mut rounds: Vec<Vec<Tree>> = Vec::with_capacity(rounds_wanted);
     control.begin(Phase::Fitting, Some(rounds_wanted as u64));
     for _ in 0..rounds_wanted {
-        // Held-out rows are not in `rows`: their derivatives go unread.
         let derivatives = loss.derivatives(&raw);
         let mut round = Vec::with_capacity(outputs);
-        for (k, (g, h)) in derivatives.iter().enumerate() {
-            let tree = grow(&binned, &mut rows, g, h, &shape, &mut raw[k], control)?;
+        for (k, derivatives) in derivatives.iter().enumerate() {
+            // In row order, so that each node's rows read their codes in order.
+            rows.iter_mut().zip(0..).for_each(|(r, i)| *r = i);
+            let tree = grow(
+                &binned,
+                &mut rows,
+                derivatives,
+                &shape,
+                &mut raw[k],
+                control,
+            )?;
             for (i, row) in validation.rows().into_iter().enumerate() {
                 held_raw[k][i] += tree.predict_row(|j| row[j]);
             }
@@ -299,7 +314,7 @@ fn fit(
         rounds.push(round);
         control.advance(1)?;
         if early {
-            held_losses.push(loss.mean(&held_out, &held_raw));
+            held_losses.push(held_loss.mean(&held_raw));
             if stalled(&held_losses, patience) {
                 break;
             }

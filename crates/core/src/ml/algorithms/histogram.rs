@@ -4,11 +4,14 @@
 //! first, up to `max_leaf_nodes`), each split found from per-bin sums of
 //! the gradients and hessians. A child's histogram is built from its rows
 //! only for the smaller child; the other is its parent's minus it.
+//! A missing value (NaN) has a bin of its own, [`MISSING`]; each split
+//! tries it on both sides and keeps the better (scikit-learn's rule: with
+//! no missing value in the node's rows, it goes to the side with more rows).
 
 use ndarray::ArrayView2;
 use rayon::prelude::*;
 
-use super::tree::Tree;
+use super::tree::{Tree, MISSING_RIGHT};
 use crate::control::Control;
 use crate::Error;
 
@@ -18,42 +21,61 @@ const EDGE_SAMPLE: usize = 200_000;
 /// `min_hessian_to_split`).
 const MIN_HESSIAN: f64 = 1e-3;
 
+/// The bin of a missing value; the others are below it, as `max_bins` is
+/// at most 255.
+pub const MISSING: u8 = 255;
+
 /// The training rows as bin codes, feature by feature, with each feature's
 /// edges: bin b holds the values above `edges[b - 1]` and at most
-/// `edges[b]`, the last bin everything above the last edge.
+/// `edges[b]`, the last bin everything above the last edge, and
+/// [`MISSING`] the missing values.
 pub struct Binned {
     pub codes: Vec<Vec<u8>>,
     pub edges: Vec<Vec<f64>>,
 }
 
 impl Binned {
+    /// The rows `rows` of `x`, in that order, binned at the quantiles of
+    /// (a sample of) them.
     pub fn new(
         x: ArrayView2<'_, f64>,
+        rows: &[usize],
         max_bins: usize,
         control: &Control,
     ) -> Result<Binned, Error> {
-        let rows = x.nrows();
-        let step = rows.div_ceil(EDGE_SAMPLE).max(1);
+        let step = rows.len().div_ceil(EDGE_SAMPLE).max(1);
         let columns: Vec<(Vec<u8>, Vec<f64>)> = (0..x.ncols())
             .into_par_iter()
             .map(|j| {
                 control.checkpoint()?;
                 let column = x.column(j);
-                let mut sample: Vec<f64> = column.iter().step_by(step).copied().collect();
+                let mut sample: Vec<f64> = rows
+                    .iter()
+                    .step_by(step)
+                    .map(|&r| column[r])
+                    .filter(|v| !v.is_nan())
+                    .collect();
                 sample.sort_unstable_by(f64::total_cmp);
                 let edges = edges(&sample, max_bins);
                 let mut codes = Vec::new();
-                crate::memory::reserve(&mut codes, rows)?;
-                codes.extend(
-                    column
-                        .iter()
-                        .map(|v| edges.partition_point(|e| e < v) as u8),
-                );
+                crate::memory::reserve(&mut codes, rows.len())?;
+                codes.extend(rows.iter().map(|&r| {
+                    let v = column[r];
+                    if v.is_nan() {
+                        MISSING
+                    } else {
+                        edges.partition_point(|e| *e < v) as u8
+                    }
+                }));
                 Ok((codes, edges))
             })
             .collect::<Result<_, Error>>()?;
         let (codes, edges) = columns.into_iter().unzip();
         Ok(Binned { codes, edges })
+    }
+
+    fn rows(&self) -> usize {
+        self.codes.first().map_or(0, Vec::len)
     }
 }
 
@@ -96,13 +118,19 @@ pub struct Shape {
     pub shrinkage: f64,
 }
 
-/// Per bin: the sum of gradients, of hessians, and the row count.
-type Histogram = Vec<[f64; 3]>;
+/// Per bin of one feature: the sum of gradients, of hessians, and the row
+/// count. Always 256 bins, so that a u8 code indexes it unchecked.
+type Histogram = [[f64; 3]; 256];
 
+/// Rows with codes up to `bin` go left, the others right; the missing
+/// ones go right when `missing_right`. `bin` may be the feature's last
+/// bin, with the missing values right: those apart from all others.
+#[derive(Clone, Copy)]
 struct Split {
     gain: f64,
     feature: usize,
     bin: u8,
+    missing_right: bool,
 }
 
 /// A leaf that may be split: its rows are `rows[start..end]`.
@@ -116,19 +144,19 @@ struct Leaf {
     split: Option<Split>,
 }
 
-/// Grows one tree on the gradients and hessians of the rows `rows` (which
-/// it reorders) and returns it with each row's leaf value added to `raw`.
+/// Grows one tree on the gradients and hessians (`derivatives[row]`) of
+/// the rows `rows` (which it reorders) and returns it with each row's leaf
+/// value added to `raw`.
 pub fn grow(
     binned: &Binned,
     rows: &mut [u32],
-    gradients: &[f64],
-    hessians: &[f64],
+    derivatives: &[[f64; 2]],
     shape: &Shape,
     raw: &mut [f64],
     control: &Control,
 ) -> Result<Tree, Error> {
     let mut nodes: Vec<(u32, f64, u32)> = vec![(0, 0.0, 0)];
-    let histograms = build(binned, rows, gradients, hessians);
+    let histograms = build(binned, rows, derivatives);
     let sums = totals(&histograms);
     let mut leaves = vec![candidate(
         binned,
@@ -140,7 +168,6 @@ pub fn grow(
         sums,
         histograms,
     )];
-    let mut scratch: Vec<u32> = Vec::with_capacity(rows.len());
     while leaves.len() < shape.max_leaf_nodes {
         control.checkpoint()?;
         let Some(best) = (0..leaves.len())
@@ -154,27 +181,22 @@ pub fn grow(
             break;
         };
         let leaf = leaves.swap_remove(best);
-        let split = leaf.split.as_ref().expect("filtered on a split");
+        let split = leaf.split.expect("filtered on a split");
         let codes = &binned.codes[split.feature];
-        // Stable partition: the left rows first, each side in row order.
-        scratch.clear();
-        let mut kept = leaf.start;
-        for i in leaf.start..leaf.end {
-            let r = rows[i];
-            if codes[r as usize] <= split.bin {
-                rows[kept] = r;
-                kept += 1;
-            } else {
-                scratch.push(r);
-            }
-        }
-        rows[kept..leaf.end].copy_from_slice(&scratch);
+        let kept = leaf.start + partition(&mut rows[leaf.start..leaf.end], codes, split);
         let left_node = nodes.len();
-        nodes[leaf.node] = (
-            split.feature as u32,
-            binned.edges[split.feature][split.bin as usize],
-            left_node as u32,
-        );
+        let edges = &binned.edges[split.feature];
+        // Past the last edge: every value left, only the missing right.
+        let threshold = edges
+            .get(split.bin as usize)
+            .copied()
+            .unwrap_or(f64::INFINITY);
+        let flag = if split.missing_right {
+            MISSING_RIGHT
+        } else {
+            0
+        };
+        nodes[leaf.node] = (split.feature as u32 | flag, threshold, left_node as u32);
         nodes.extend([(0, 0.0, 0), (0, 0.0, 0)]);
         let (left_len, right_len) = (kept - leaf.start, leaf.end - kept);
         let small_is_left = left_len <= right_len;
@@ -183,19 +205,13 @@ pub fn grow(
         } else {
             kept..leaf.end
         };
-        let small_hist = build(binned, &rows[small], gradients, hessians);
-        let large_hist: Vec<Histogram> = leaf
-            .histograms
-            .iter()
-            .zip(&small_hist)
-            .map(|(parent, child)| {
-                parent
-                    .iter()
-                    .zip(child)
-                    .map(|(p, c)| [p[0] - c[0], p[1] - c[1], p[2] - c[2]])
-                    .collect()
-            })
-            .collect();
+        let small_hist = build(binned, &rows[small], derivatives);
+        let mut large_hist = leaf.histograms;
+        for (parent, child) in large_hist.iter_mut().zip(&small_hist) {
+            for (p, c) in parent.iter_mut().zip(child) {
+                *p = [p[0] - c[0], p[1] - c[1], p[2] - c[2]];
+            }
+        }
         let (left_hist, right_hist) = if small_is_left {
             (small_hist, large_hist)
         } else {
@@ -223,6 +239,48 @@ pub fn grow(
     Ok(Tree::from_nodes(nodes))
 }
 
+/// A node's rows are cut into at most this many blocks of at least
+/// `MIN_BLOCK` rows to be partitioned in parallel: a function of the row
+/// count alone, so the same whatever the number of threads.
+const MAX_BLOCKS: usize = 16;
+const MIN_BLOCK: usize = 8192;
+
+/// Stable partition of `rows` by `split`: the left rows first, each side
+/// in row order; returns how many went left.
+fn partition(rows: &mut [u32], codes: &[u8], split: Split) -> usize {
+    let goes_left = |code: u8| {
+        if code == MISSING {
+            !split.missing_right
+        } else {
+            code <= split.bin
+        }
+    };
+    let size = rows.len().div_ceil(MAX_BLOCKS).max(MIN_BLOCK);
+    let sides: Vec<(Vec<u32>, Vec<u32>)> = rows
+        .par_chunks(size)
+        .map(|block| {
+            let (mut left, mut right) = (Vec::with_capacity(block.len()), Vec::new());
+            for (i, &r) in block.iter().enumerate() {
+                if let Some(&ahead) = block.get(i + PREFETCH_AHEAD) {
+                    prefetch(codes, ahead as usize);
+                }
+                if goes_left(codes[r as usize]) {
+                    left.push(r);
+                } else {
+                    right.push(r);
+                }
+            }
+            (left, right)
+        })
+        .collect();
+    let mut at = 0;
+    for side in sides.iter().map(|s| &s.0).chain(sides.iter().map(|s| &s.1)) {
+        rows[at..at + side.len()].copy_from_slice(side);
+        at += side.len();
+    }
+    sides.iter().map(|s| s.0.len()).sum()
+}
+
 fn gain(leaf: &Leaf) -> f64 {
     leaf.split.as_ref().map_or(f64::NEG_INFINITY, |s| s.gain)
 }
@@ -237,21 +295,55 @@ fn totals(histograms: &[Histogram]) -> [f64; 3] {
 /// Each feature's histogram of `rows`, the features in parallel. The rows'
 /// gradients and hessians are gathered once, in the rows' order, so that
 /// each feature's pass reads only its own codes out of order.
-fn build(binned: &Binned, rows: &[u32], gradients: &[f64], hessians: &[f64]) -> Vec<Histogram> {
-    let ordered: Vec<[f64; 2]> = rows
-        .iter()
-        .map(|&r| [gradients[r as usize], hessians[r as usize]])
-        .collect();
+/// How many rows ahead a pass over a node's rows asks for their codes: a
+/// child's rows are scattered over the column, and without the hint each
+/// code read waits on memory (the histogram pass took a third longer on
+/// the 1,000,000-row benchmark; 16, 32 and 64 ahead measured alike).
+const PREFETCH_AHEAD: usize = 32;
+
+#[cfg(target_arch = "x86_64")]
+fn prefetch(codes: &[u8], at: usize) {
+    use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+    // SAFETY: SSE is part of every x86_64 target, and a prefetch only
+    // hints the cache: it never faults or reads into the program, whatever
+    // the address.
+    unsafe { _mm_prefetch::<_MM_HINT_T0>(codes.as_ptr().wrapping_add(at).cast()) }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn prefetch(_: &[u8], _: usize) {}
+
+fn build(binned: &Binned, rows: &[u32], derivatives: &[[f64; 2]]) -> Vec<Histogram> {
+    if rows.len() == binned.rows() {
+        // A root: every row, so each pass streams its column in row order.
+        return binned
+            .codes
+            .par_iter()
+            .map(|codes| {
+                let mut histogram = [[0.0; 3]; 256];
+                for (&code, &[g, h]) in codes.iter().zip(derivatives) {
+                    let bin = &mut histogram[code as usize];
+                    bin[0] += g;
+                    bin[1] += h;
+                    bin[2] += 1.0;
+                }
+                histogram
+            })
+            .collect();
+    }
+    let ordered: Vec<[f64; 2]> = rows.par_iter().map(|&r| derivatives[r as usize]).collect();
     binned
         .codes
         .par_iter()
-        .zip(&binned.edges)
-        .map(|(codes, edges)| {
-            let mut histogram = vec![[0.0; 3]; edges.len() + 1];
-            for (&r, gh) in rows.iter().zip(&ordered) {
+        .map(|codes| {
+            let mut histogram = [[0.0; 3]; 256];
+            for (i, (&r, &[g, h])) in rows.iter().zip(&ordered).enumerate() {
+                if let Some(&ahead) = rows.get(i + PREFETCH_AHEAD) {
+                    prefetch(codes, ahead as usize);
+                }
                 let bin = &mut histogram[codes[r as usize] as usize];
-                bin[0] += gh[0];
-                bin[1] += gh[1];
+                bin[0] += g;
+                bin[1] += h;
                 bin[2] += 1.0;
             }
             histogram
@@ -288,7 +380,8 @@ fn candidate(
 }
 
 /// The split of the largest gain over every feature and bin boundary
-/// (the first on ties), as XGBoost and scikit-learn score it.
+/// (the first on ties), as XGBoost and scikit-learn score it, the missing
+/// values tried left, then right.
 fn best_split(
     binned: &Binned,
     shape: &Shape,
@@ -301,22 +394,56 @@ fn best_split(
     let leaf = shape.min_samples_leaf as f64;
     let mut best: Option<Split> = None;
     for (feature, histogram) in histograms.iter().enumerate() {
-        let mut left = [0.0; 3];
-        // The last bin cannot send rows right of itself.
-        for (bin, b) in histogram[..binned.edges[feature].len()].iter().enumerate() {
-            left = [left[0] + b[0], left[1] + b[1], left[2] + b[2]];
-            let right = [sums[0] - left[0], sums[1] - left[1], sums[2] - left[2]];
-            if left[2] < leaf || right[2] < leaf || left[1] < MIN_HESSIAN || right[1] < MIN_HESSIAN
-            {
-                continue;
-            }
-            let gain = score(left[0], left[1]) + score(right[0], right[1]) - parent;
-            if gain > 1e-12 && best.as_ref().is_none_or(|s| gain > s.gain) {
-                best = Some(Split {
-                    gain,
-                    feature,
-                    bin: bin as u8,
-                });
+        let missing = histogram[MISSING as usize];
+        let last = binned.edges[feature].len();
+        let mut below = [0.0; 3];
+        for (bin, b) in histogram[..=last].iter().enumerate() {
+            below = [below[0] + b[0], below[1] + b[1], below[2] + b[2]];
+            let present = [
+                sums[0] - missing[0],
+                sums[1] - missing[1],
+                sums[2] - missing[2],
+            ];
+            let above = [
+                present[0] - below[0],
+                present[1] - below[1],
+                present[2] - below[2],
+            ];
+            let with_missing = |side: [f64; 3]| {
+                [
+                    side[0] + missing[0],
+                    side[1] + missing[1],
+                    side[2] + missing[2],
+                ]
+            };
+            let sides = if missing[2] > 0.0 {
+                [
+                    // The last bin left and the missing left sends nothing right.
+                    (bin < last).then(|| (with_missing(below), above, false)),
+                    Some((below, with_missing(above), true)),
+                ]
+            } else {
+                // Unseen here: a missing value follows the larger side.
+                let right = above[2] > below[2];
+                [(bin < last).then_some((below, above, right)), None]
+            };
+            for (left, right, missing_right) in sides.into_iter().flatten() {
+                if left[2] < leaf
+                    || right[2] < leaf
+                    || left[1] < MIN_HESSIAN
+                    || right[1] < MIN_HESSIAN
+                {
+                    continue;
+                }
+                let gain = score(left[0], left[1]) + score(right[0], right[1]) - parent;
+                if gain > 1e-12 && best.as_ref().is_none_or(|s| gain > s.gain) {
+                    best = Some(Split {
+                        gain,
+                        feature,
+                        bin: bin as u8,
+                        missing_right,
+                    });
+                }
             }
         }
     }
@@ -345,9 +472,10 @@ mod tests {
         let y: Vec<f64> = (0..200)
             .map(|r| if x[(r, 1)] < 100.0 { -1.0 } else { 1.0 })
             .collect();
-        let binned = Binned::new(x.view(), 255, &Control::new()).unwrap();
+        let all: Vec<usize> = (0..200).collect();
+        let binned = Binned::new(x.view(), &all, 255, &Control::new()).unwrap();
         let mut rows: Vec<u32> = (0..200).collect();
-        let gradients: Vec<f64> = y.iter().map(|v| -v).collect();
+        let derivatives: Vec<[f64; 2]> = y.iter().map(|v| [-v, 1.0]).collect();
         let shape = Shape {
             max_leaf_nodes: 2,
             max_depth: None,
@@ -359,8 +487,7 @@ mod tests {
         let tree = grow(
             &binned,
             &mut rows,
-            &gradients,
-            &[1.0; 200],
+            &derivatives,
             &shape,
             &mut raw,
             &Control::new(),
@@ -370,5 +497,43 @@ mod tests {
         let predicted = tree.predict(x.view());
         assert_eq!(predicted, y);
         tree.check(2, f64::is_finite).unwrap();
+    }
+
+    /// Missing values have a bin of their own and the split learns their
+    /// side: here they are the rows whose target differs.
+    #[test]
+    fn missing_values_go_to_the_side_a_split_learns() {
+        let x =
+            ndarray::Array2::from_shape_fn(
+                (200, 1),
+                |(r, _)| {
+                    if r % 4 == 0 {
+                        f64::NAN
+                    } else {
+                        r as f64
+                    }
+                },
+            );
+        let y: Vec<f64> = (0..200)
+            .map(|r| if r % 4 == 0 { 1.0 } else { -1.0 })
+            .collect();
+        let all: Vec<usize> = (0..200).collect();
+        let binned = Binned::new(x.view(), &all, 255, &Control::new()).unwrap();
+        assert_eq!(binned.codes[0][0], MISSING);
+        let mut rows: Vec<u32> = (0..200).collect();
+        let derivatives: Vec<[f64; 2]> = y.iter().map(|v| [-v, 1.0]).collect();
+        let shape = Shape {
+            max_leaf_nodes: 2,
+            max_depth: None,
+            min_samples_leaf: 20,
+            l2_regularization: 0.0,
+            shrinkage: 1.0,
+        };
+        let mut raw = vec![0.0; 200];
+        let control = Control::new();
+        let tree = grow(&binned, &mut rows, &derivatives, &shape, &mut raw, &control).unwrap();
+        assert_eq!(raw, y);
+        assert_eq!(tree.predict(x.view()), y);
+        tree.check(1, f64::is_finite).unwrap();
     }
 }

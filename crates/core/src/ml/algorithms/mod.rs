@@ -154,6 +154,15 @@ pub enum Inputs {
     Scaled,
     /// Trees: a text category as one integer code.
     Trees,
+    /// Trees on histograms: as `Trees`, and a numeric NULL stays missing
+    /// (each split learns which side it goes).
+    Bins,
+}
+
+impl Inputs {
+    pub fn trees(self) -> bool {
+        matches!(self, Inputs::Trees | Inputs::Bins)
+    }
 }
 
 pub struct AlgorithmSpec {

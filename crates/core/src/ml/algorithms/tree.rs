@@ -24,13 +24,20 @@ use crate::Error;
 /// A split or a leaf in 16 bytes (a forest on a million rows holds millions
 /// of nodes). Children come after their parent, so no split points at the
 /// root: `left == 0` marks a leaf, which predicts `value`. A split sends
-/// rows with `x[feature] <= value` to `left` and the others to `left + 1`.
+/// rows with `x[feature] <= value` to `left` and the others to `left + 1`;
+/// a missing value (NaN) goes left, or right when `feature` carries
+/// [`MISSING_RIGHT`] (only trees on histograms learn that; a CART tree
+/// never sees one).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 struct Node {
     value: f64,
     feature: u32,
     left: u32,
 }
+
+/// The bit of a split's `feature` that sends a missing value right. Older
+/// blobs never set it: their feature indexes are small.
+pub const MISSING_RIGHT: u32 = 1 << 31;
 
 const LEAF: Node = Node {
     value: 0.0,
@@ -41,6 +48,18 @@ const LEAF: Node = Node {
 impl Node {
     fn is_leaf(&self) -> bool {
         self.left == 0
+    }
+
+    fn feature(&self) -> usize {
+        (self.feature & !MISSING_RIGHT) as usize
+    }
+
+    fn goes_right(&self, v: f64) -> bool {
+        if v.is_nan() {
+            self.feature & MISSING_RIGHT != 0
+        } else {
+            v > self.value
+        }
     }
 }
 
@@ -289,7 +308,7 @@ impl Tree {
     pub fn predict_row(&self, row: impl Fn(usize) -> f64) -> f64 {
         let mut node = self.nodes[0];
         while !node.is_leaf() {
-            let right = row(node.feature as usize) > node.value;
+            let right = node.goes_right(row(node.feature()));
             node = self.nodes[node.left as usize + usize::from(right)];
         }
         node.value
@@ -315,7 +334,7 @@ impl Tree {
                 } else {
                     left > i
                         && left + 1 < len
-                        && (node.feature as usize) < n_features
+                        && node.feature() < n_features
                         && !node.value.is_nan()
                 }
             });
