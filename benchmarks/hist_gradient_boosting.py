@@ -20,6 +20,7 @@ import json
 import shutil
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -63,19 +64,47 @@ def timed(work):
 TRAIN = "SELECT sqml_train('e', ?, 'hist_gradient_boosting', 't', 'target', ?)"
 OPTIONS = json.dumps({"test_size": 0.25, "split_strategy": "last"})
 
-# Run by the extension route's Python: seconds and score as JSON.
+# Run by the extension route's Python: seconds, score and the process's
+# peak resident memory in bytes (VmHWM: ru_maxrss would carry the
+# parent's peak over the fork), as JSON.
 EXTENSION_SIDE = f"""
 import json, sys, time, sqlite_ml
 conn = sqlite_ml.connect(sys.argv[1], route="extension")
 start = time.perf_counter()
 report = json.loads(conn.execute({TRAIN!r}, (sys.argv[2], {OPTIONS!r})).fetchone()[0])
-print(json.dumps([time.perf_counter() - start, report["score"]]))
+peak = next(int(l.split()[1]) * 1024 for l in open("/proc/self/status") if l.startswith("VmHWM"))
+print(json.dumps([time.perf_counter() - start, report["score"], peak]))
+"""
+
+# LightGBM's fit in a process of its own, on the training rows saved as
+# .npy files: its peak resident memory in bytes.
+LIGHTGBM_PEAK = """
+import sys, numpy, lightgbm
+x, y = numpy.load(sys.argv[1]), numpy.load(sys.argv[2])
+model = lightgbm.LGBMClassifier if sys.argv[3] == "classification" else lightgbm.LGBMRegressor
+model(n_jobs=2, verbose=-1).fit(x, y)
+print(next(int(l.split()[1]) * 1024 for l in open("/proc/self/status") if l.startswith("VmHWM")))
 """
 
 
-def run(task: str, rows: int, extension_python: str) -> list[str]:
-    """The sides' rows of the table for `task`."""
+def extension_side(python: str, path: Path, task: str) -> tuple[float, float, int]:
+    """Our statement on a copy of the table, in the extension route's process."""
+    copy = path.with_name("extension.db")
+    shutil.copy(path, copy)
+    side = [python, "-c", EXTENSION_SIDE, str(copy), task]
+    seconds, value, peak = json.loads(subprocess.run(side, check=True, capture_output=True).stdout)
+    copy.unlink()
+    return seconds, value, peak
+
+
+def megabytes(n: int) -> str:
+    return f"{n / 1e6:,.0f} MB"
+
+
+def run(task: str, rows: int, extension_python: str) -> tuple[list[str], list[str]]:
+    """The sides' rows of the table for `task`, and of the memory table."""
     out: list[str] = []
+    memory: list[str] = []
     x, y = data(task, rows)
     if task == "classification":
         y = y.astype(float)
@@ -84,11 +113,18 @@ def run(task: str, rows: int, extension_python: str) -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "t.db"
         write_table(path, x, y)
-        copy = Path(tmp) / "extension.db"
-        shutil.copy(path, copy)
-        side = [extension_python, "-c", EXTENSION_SIDE, str(copy), task]
-        seconds, value = json.loads(subprocess.run(side, check=True, capture_output=True).stdout)
-        copy.unlink()
+        seconds, value, peak = extension_side(extension_python, path, task)
+        np.save(Path(tmp) / "x.npy", x[:cut])
+        np.save(Path(tmp) / "y.npy", y[:cut])
+        arrays = [str(Path(tmp) / "x.npy"), str(Path(tmp) / "y.npy"), task]
+        lightgbm_peak = int(
+            subprocess.run(
+                [sys.executable, "-c", LIGHTGBM_PEAK, *arrays], check=True, capture_output=True
+            ).stdout
+        )
+        memory.append(
+            f"| {task} | {megabytes(peak)} | {megabytes(lightgbm_peak)} | {megabytes(x.nbytes)} |"
+        )
         out.append(
             f"| {task} | sqlite-ml, whole statement, extension | {seconds:.2f} | {value:.4f} |"
         )
@@ -127,7 +163,17 @@ def run(task: str, rows: int, extension_python: str) -> list[str]:
             f"| {task} | scikit-learn, fit alone | {seconds:.2f} "
             f"| {score(y[cut:], fitted.predict(x[cut:])):.4f} |"
         )
-    return out
+    return out, memory
+
+
+def scaling(task: str, rows: int, extension_python: str) -> str:
+    """A row of the scaling table: our statement (extension route) at `rows`."""
+    x, y = data(task, rows)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "t.db"
+        write_table(path, x, y.astype(float))
+        seconds, _, _ = extension_side(extension_python, path, task)
+    return f"| {task} | {rows:,} | {seconds:.2f} | {seconds / rows * 1e6:.2f} |"
 
 
 def main() -> None:
@@ -144,8 +190,30 @@ def main() -> None:
         "| task | side | seconds | score |",
         "| --- | --- | ---: | ---: |",
     ]
+    memory = [
+        "",
+        "Peak resident memory of the process (ours: the extension route's Python "
+        "through the whole statement; LightGBM: a process that loads the training "
+        "rows from .npy files and fits), beside the f64 matrix of all the rows' features:",
+        "",
+        "| task | sqlite-ml statement | LightGBM fit | f64 feature matrix |",
+        "| --- | ---: | ---: | ---: |",
+    ]
     for task in ("classification", "regression"):
-        lines += run(task, args.rows, args.extension_python)
+        table, peaks = run(task, args.rows, args.extension_python)
+        lines += table
+        memory += peaks
+    lines += memory
+    lines += [
+        "",
+        "Our statement (extension route) by row count, to see how its time grows:",
+        "",
+        "| task | rows | seconds | microseconds per row |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for task in ("classification", "regression"):
+        for rows in sorted({args.rows // 10, args.rows * 3 // 10, args.rows}):
+            lines.append(scaling(task, rows, args.extension_python))
     write_section("hist-gradient-boosting", "\n".join(lines))
     print("\n".join(lines))
 
