@@ -464,17 +464,13 @@ mod tests {
         assert!(edges(&[7.0; 10], 255).is_empty());
     }
 
-    /// A tree on the gradients of squared error from zero predicts the
-    /// mean of each leaf's targets, the two halves of a step here.
-    #[test]
-    fn a_tree_finds_a_step() {
-        let x = ndarray::Array2::from_shape_fn((200, 2), |(r, c)| ((r * 7 + c * 3) % 200) as f64);
-        let y: Vec<f64> = (0..200)
-            .map(|r| if x[(r, 1)] < 100.0 { -1.0 } else { 1.0 })
-            .collect();
-        let all: Vec<usize> = (0..200).collect();
+    /// One split on the gradients of squared error from zero (targets
+    /// `y`): each row's leaf value, which should be its target, and the tree.
+    fn one_split(x: &ndarray::Array2<f64>, y: &[f64]) -> (Vec<f64>, Tree) {
+        let n = y.len();
+        let all: Vec<usize> = (0..n).collect();
         let binned = Binned::new(x.view(), &all, 255, &Control::new()).unwrap();
-        let mut rows: Vec<u32> = (0..200).collect();
+        let mut rows: Vec<u32> = (0..n as u32).collect();
         let derivatives: Vec<[f64; 2]> = y.iter().map(|v| [-v, 1.0]).collect();
         let shape = Shape {
             max_leaf_nodes: 2,
@@ -483,20 +479,24 @@ mod tests {
             l2_regularization: 0.0,
             shrinkage: 1.0,
         };
-        let mut raw = vec![0.0; 200];
-        let tree = grow(
-            &binned,
-            &mut rows,
-            &derivatives,
-            &shape,
-            &mut raw,
-            &Control::new(),
-        )
-        .unwrap();
+        let mut raw = vec![0.0; n];
+        let control = Control::new();
+        let tree = grow(&binned, &mut rows, &derivatives, &shape, &mut raw, &control).unwrap();
+        tree.check(x.ncols(), f64::is_finite).unwrap();
+        (raw, tree)
+    }
+
+    /// A tree on the gradients of squared error from zero predicts the
+    /// mean of each leaf's targets, the two halves of a step here.
+    #[test]
+    fn a_tree_finds_a_step() {
+        let x = ndarray::Array2::from_shape_fn((200, 2), |(r, c)| ((r * 7 + c * 3) % 200) as f64);
+        let y: Vec<f64> = (0..200)
+            .map(|r| if x[(r, 1)] < 100.0 { -1.0 } else { 1.0 })
+            .collect();
+        let (raw, tree) = one_split(&x, &y);
         assert_eq!(raw, y);
-        let predicted = tree.predict(x.view());
-        assert_eq!(predicted, y);
-        tree.check(2, f64::is_finite).unwrap();
+        assert_eq!(tree.predict(x.view()), y);
     }
 
     /// Missing values have a bin of their own and the split learns their
@@ -520,20 +520,8 @@ mod tests {
         let all: Vec<usize> = (0..200).collect();
         let binned = Binned::new(x.view(), &all, 255, &Control::new()).unwrap();
         assert_eq!(binned.codes[0][0], MISSING);
-        let mut rows: Vec<u32> = (0..200).collect();
-        let derivatives: Vec<[f64; 2]> = y.iter().map(|v| [-v, 1.0]).collect();
-        let shape = Shape {
-            max_leaf_nodes: 2,
-            max_depth: None,
-            min_samples_leaf: 20,
-            l2_regularization: 0.0,
-            shrinkage: 1.0,
-        };
-        let mut raw = vec![0.0; 200];
-        let control = Control::new();
-        let tree = grow(&binned, &mut rows, &derivatives, &shape, &mut raw, &control).unwrap();
+        let (raw, tree) = one_split(&x, &y);
         assert_eq!(raw, y);
         assert_eq!(tree.predict(x.view()), y);
-        tree.check(1, f64::is_finite).unwrap();
     }
 }
