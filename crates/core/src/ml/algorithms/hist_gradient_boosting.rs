@@ -358,13 +358,15 @@ fn stalled(losses: &[f64], patience: usize) -> bool {
         .all(|&l| l >= reference)
 }
 
-/// The bin codes, the gradients, hessians and raw scores per output, the
-/// row order, and the largest histograms a tree holds at once.
+/// The bin codes, per output the derivatives (16 bytes a row) and raw
+/// scores (8), the row order (4), a node's gathered derivatives and its
+/// partition's two sides (16 + 8, at most every row), and the largest
+/// histograms a tree holds at once.
 fn memory(size: &super::Size<'_>) -> u64 {
     let (rows, features) = (size.rows as u64, size.features as u64);
     let outputs = size.outputs.max(1) as u64;
     let leaves = size.settings.usize("max_leaf_nodes").unwrap_or(31) as u64;
-    rows * features + rows * (8 * 3 * outputs + 8) + leaves * features * 256 * 24
+    rows * features + rows * (24 * outputs + 4 + 24) + leaves * features * 256 * 24
 }
 
 #[cfg(test)]
