@@ -15,12 +15,12 @@ use super::gradient_boosting::{
     decode_classifier, decode_regressor, probabilities, Classifier, Regressor, RATE_APPLIED,
 };
 use super::histogram::{grow, Binned, Shape};
-use super::sampling::rng;
 use super::shared_params::{learning_rate, max_depth, MAX_ROUNDS};
 use super::tree::Tree;
 use super::{AlgorithmSpec, Fitted, Inputs, Target};
 use crate::control::{Control, Phase};
 use crate::ml::hyperparams::{Kind, Param, Settings};
+use crate::ml::split::{split, SplitStrategy};
 use crate::ml::Task;
 use crate::Error;
 
@@ -254,17 +254,18 @@ fn fit(
             "off" => false,
             _ => n > EARLY_STOPPING_ROWS,
         };
-    // The held-out rows, drawn with the training's seed.
+    // The held-out rows, drawn with the training's seed, each class in its
+    // share (scikit-learn stratifies its classifiers' validation rows).
     let (train, held_out): (Vec<usize>, Vec<usize>) = if early {
-        let mut order: Vec<usize> = (0..n).collect();
-        rand::seq::SliceRandom::shuffle(order.as_mut_slice(), &mut rng(settings.seed));
-        let held =
-            ((n as f64 * settings.f64("validation_fraction")?).ceil() as usize).clamp(1, n - 1);
-        let (held_rows, train_rows) = order.split_at(held);
-        let (mut train_rows, mut held_rows) = (train_rows.to_vec(), held_rows.to_vec());
-        train_rows.sort_unstable();
-        held_rows.sort_unstable();
-        (train_rows, held_rows)
+        let (strategy, classes) = match *y {
+            Target::Classes { y, .. } => (SplitStrategy::Stratified, Some(y)),
+            Target::Values(_) => (SplitStrategy::Shuffle, None),
+        };
+        let fraction = settings.f64("validation_fraction")?;
+        let (mut train, mut held) = split(n, fraction, strategy, classes, settings.seed)?;
+        train.sort_unstable();
+        held.sort_unstable();
+        (train, held)
     } else {
         ((0..n).collect(), Vec::new())
     };
