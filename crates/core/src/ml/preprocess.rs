@@ -286,14 +286,16 @@ fn numeric(
         if inputs != Inputs::Bins {
             return Err(refuse(
                 name,
-                "impute 'missing' keeps NULL for estimators that learn where it goes                  (hist_gradient_boosting); choose another impute for this algorithm"
+                "impute 'missing' keeps NULL for estimators that learn where it goes \
+                 (hist_gradient_boosting); choose another impute for this algorithm"
                     .into(),
             ));
         }
         if scale != ScaleOption::Preserve {
             return Err(refuse(
                 name,
-                "impute 'missing' keeps NULLs, so the column's scale must be 'preserve'                  (trees need no scale)"
+                "impute 'missing' keeps NULLs, so the column's scale must be 'preserve' \
+                 (trees need no scale)"
                     .into(),
             ));
         }

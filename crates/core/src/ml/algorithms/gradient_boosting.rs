@@ -321,8 +321,6 @@ fn fit_classifier(
     }))
 }
 
-/// Class probabilities from raw scores: the logistic of one score for two
-/// classes, the softmax over all outputs otherwise.
 /// `f` of each row, the rows in parallel (a whole test set walks every
 /// tree once per row).
 fn each_row<T: Send>(
@@ -335,6 +333,8 @@ fn each_row<T: Send>(
         .collect()
 }
 
+/// Class probabilities from raw scores: the logistic of one score for two
+/// classes, the softmax over all outputs otherwise.
 pub fn probabilities(raw: &[Vec<f64>], binary: bool) -> Vec<Vec<f64>> {
     let n = raw[0].len();
     if binary {

@@ -208,8 +208,8 @@ pub fn grow(
         let small_hist = build(binned, &rows[small], derivatives);
         let mut large_hist = leaf.histograms;
         for (parent, child) in large_hist.iter_mut().zip(&small_hist) {
-            for (p, c) in parent.iter_mut().zip(child) {
-                *p = [p[0] - c[0], p[1] - c[1], p[2] - c[2]];
+            for (p, &c) in parent.iter_mut().zip(child) {
+                *p = minus(*p, c);
             }
         }
         let (left_hist, right_hist) = if small_is_left {
@@ -286,15 +286,11 @@ fn gain(leaf: &Leaf) -> f64 {
 }
 
 fn totals(histograms: &[Histogram]) -> [f64; 3] {
-    histograms.first().map_or([0.0; 3], |h| {
-        h.iter()
-            .fold([0.0; 3], |a, b| [a[0] + b[0], a[1] + b[1], a[2] + b[2]])
-    })
+    histograms
+        .first()
+        .map_or([0.0; 3], |h| h.iter().fold([0.0; 3], |a, &b| plus(a, b)))
 }
 
-/// Each feature's histogram of `rows`, the features in parallel. The rows'
-/// gradients and hessians are gathered once, in the rows' order, so that
-/// each feature's pass reads only its own codes out of order.
 /// How many rows ahead a pass over a node's rows asks for their codes: a
 /// child's rows are scattered over the column, and without the hint each
 /// code read waits on memory (the histogram pass took a third longer on
@@ -313,22 +309,16 @@ fn prefetch(codes: &[u8], at: usize) {
 #[cfg(not(target_arch = "x86_64"))]
 fn prefetch(_: &[u8], _: usize) {}
 
+/// Each feature's histogram of `rows`, the features in parallel. A root
+/// (every row) streams each column and the derivatives in row order; a
+/// child's derivatives are gathered once, in its rows' order, so that each
+/// feature's pass reads only its own codes out of order.
 fn build(binned: &Binned, rows: &[u32], derivatives: &[[f64; 2]]) -> Vec<Histogram> {
     if rows.len() == binned.rows() {
-        // A root: every row, so each pass streams its column in row order.
         return binned
             .codes
             .par_iter()
-            .map(|codes| {
-                let mut histogram = [[0.0; 3]; 256];
-                for (&code, &[g, h]) in codes.iter().zip(derivatives) {
-                    let bin = &mut histogram[code as usize];
-                    bin[0] += g;
-                    bin[1] += h;
-                    bin[2] += 1.0;
-                }
-                histogram
-            })
+            .map(|codes| histogram(codes.iter().copied().zip(derivatives.iter().copied())))
             .collect();
     }
     let ordered: Vec<[f64; 2]> = rows.par_iter().map(|&r| derivatives[r as usize]).collect();
@@ -336,19 +326,32 @@ fn build(binned: &Binned, rows: &[u32], derivatives: &[[f64; 2]]) -> Vec<Histogr
         .codes
         .par_iter()
         .map(|codes| {
-            let mut histogram = [[0.0; 3]; 256];
-            for (i, (&r, &[g, h])) in rows.iter().zip(&ordered).enumerate() {
+            histogram(rows.iter().zip(&ordered).enumerate().map(|(i, (&r, &gh))| {
                 if let Some(&ahead) = rows.get(i + PREFETCH_AHEAD) {
                     prefetch(codes, ahead as usize);
                 }
-                let bin = &mut histogram[codes[r as usize] as usize];
-                bin[0] += g;
-                bin[1] += h;
-                bin[2] += 1.0;
-            }
-            histogram
+                (codes[r as usize], gh)
+            }))
         })
         .collect()
+}
+
+/// The sums per bin of (code, [gradient, hessian]) pairs.
+fn histogram(pairs: impl Iterator<Item = (u8, [f64; 2])>) -> Histogram {
+    let mut histogram = [[0.0; 3]; 256];
+    for (code, [g, h]) in pairs {
+        histogram[code as usize] = plus(histogram[code as usize], [g, h, 1.0]);
+    }
+    histogram
+}
+
+/// Per-bin sums added and taken away, term by term.
+fn plus(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
+    [a[0] + b[0], a[1] + b[1], a[2] + b[2]]
+}
+
+fn minus(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
+    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
 }
 
 /// A leaf with its best split, if one is allowed and gains anything.
@@ -395,32 +398,17 @@ fn best_split(
     let mut best: Option<Split> = None;
     for (feature, histogram) in histograms.iter().enumerate() {
         let missing = histogram[MISSING as usize];
+        let present = minus(sums, missing);
         let last = binned.edges[feature].len();
         let mut below = [0.0; 3];
-        for (bin, b) in histogram[..=last].iter().enumerate() {
-            below = [below[0] + b[0], below[1] + b[1], below[2] + b[2]];
-            let present = [
-                sums[0] - missing[0],
-                sums[1] - missing[1],
-                sums[2] - missing[2],
-            ];
-            let above = [
-                present[0] - below[0],
-                present[1] - below[1],
-                present[2] - below[2],
-            ];
-            let with_missing = |side: [f64; 3]| {
-                [
-                    side[0] + missing[0],
-                    side[1] + missing[1],
-                    side[2] + missing[2],
-                ]
-            };
+        for (bin, &b) in histogram[..=last].iter().enumerate() {
+            below = plus(below, b);
+            let above = minus(present, below);
             let sides = if missing[2] > 0.0 {
                 [
                     // The last bin left and the missing left sends nothing right.
-                    (bin < last).then(|| (with_missing(below), above, false)),
-                    Some((below, with_missing(above), true)),
+                    (bin < last).then(|| (plus(below, missing), above, false)),
+                    Some((below, plus(above, missing), true)),
                 ]
             } else {
                 // Unseen here: a missing value follows the larger side.
