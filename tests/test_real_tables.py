@@ -324,7 +324,7 @@ def test_the_0_1_2_argument_forms_still_work(conn):
         ('{"exclude": ["weight"]}', "option 'exclude' names the target column 'weight'"),
         ('{"preprocess": {"weight": {"scale": "standard"}}}', "option 'preprocess' names the target column 'weight'"),
         ('{"preprocess": {"nope": {}}}', "option 'preprocess' names 'nope', which is not a column"),
-        ('{"preprocess": {"island": {"encode": "native"}}}', "preprocess of column 'island': the column holds text, so it needs an encoding"),
+        ('{"preprocess": {"island": {"encode": "native"}}}', "preprocess of column 'island': the column holds text; 'native' (splits on sets of categories) is for hist_gradient_boosting"),
         ('{"preprocess": {"length": {"encode": "one_hot"}}}', "preprocess of column 'length': the column is numeric, so its encode can only be 'native'"),
         ('{"preprocess": {"island": {"impute": "mean"}}}', "preprocess of column 'island': impute 'mean' needs numbers and the column holds text; allowed for text: mode, error"),
         ('{"preprocess": {"island": {"impute": "avg"}}}', "preprocess of column 'island': unknown impute 'avg'; allowed: error, mean, median, mode, min, max, zero, missing"),
@@ -379,6 +379,46 @@ def test_hist_gradient_boosting_keeps_null_missing_and_learns_where_it_goes(conn
     assert "the column's scale must be 'preserve'" in fails(
         conn, "SELECT sqml_train('r', 'classification', 'hist_gradient_boosting', 'm', 'y', "
         "'{\"preprocess\": {\"x\": {\"scale\": \"standard\"}}}')"
+    )  # fmt: skip
+
+
+def test_hist_gradient_boosting_splits_text_columns_on_sets_of_categories(conn):
+    # Which categories go with a high target depends on the sign of x: a
+    # tree splits x, then each side on its own set of categories. Coded in
+    # one order (ordinal), the categories of a set are not next to each other.
+    rng = random.Random(5)
+    high = {True: {"a", "c", "e"}, False: {"b", "d", "f"}}
+    rows = []
+    for _ in range(800):
+        x, cat = rng.choice([-1.0, -0.5, 0.5, 1.0]), rng.choice("abcdef")
+        rows.append((x, cat, 2.0 * (x > 0) + (cat in high[x > 0])))
+    conn.execute("CREATE TABLE cats (x REAL, cat TEXT, y REAL)")
+    conn.executemany("INSERT INTO cats VALUES (?, ?, ?)", rows)
+
+    def fit(experiment, preprocess):
+        options = {
+            "hyperparams": {"max_iter": 1, "learning_rate": 1.0, "max_leaf_nodes": 4},
+            "preprocess": preprocess,
+        }
+        (result,) = conn.execute(
+            "SELECT sqml_train(?, 'regression', 'hist_gradient_boosting', 'cats', 'y', ?)",
+            (experiment, json.dumps(options)),
+        ).fetchone()
+        return json.loads(result)
+
+    native = fit("native", {})
+    ordinal = fit("ordinal", {"cat": {"encode": "ordinal"}})
+    assert [c["encoding"] for c in native["columns"]] == ["native", "native"]
+    assert native["score"] > 0.999999 > 0.95 > ordinal["score"]
+    predict = "SELECT sqml_predict('native', ?, ?)"
+    assert conn.execute(predict, (0.5, "c")).fetchone()[0] == pytest.approx(3.0)
+    assert conn.execute(predict, (-0.5, "c")).fetchone()[0] == pytest.approx(0.0)
+    assert conn.execute(predict, (-0.5, "d")).fetchone()[0] == pytest.approx(1.0)
+    # A category never seen in training still gets a prediction.
+    assert conn.execute(predict, (0.5, "zebra")).fetchone()[0] is not None
+    assert "encode 'native' splits on the categories' codes, so the column's scale must be" in fails(
+        conn, "SELECT sqml_train('s', 'regression', 'hist_gradient_boosting', 'cats', 'y', "
+        "'{\"preprocess\": {\"cat\": {\"scale\": \"standard\"}}}')"
     )  # fmt: skip
 
 

@@ -147,6 +147,19 @@ const CATEGORICAL_SEEDS: &[(&str, &str, Task, &str)] = &[
         Task::Classification,
         "ordinal",
     ),
+    // ... and whose trees split on sets of categories.
+    (
+        "categorical-native-regression-hist_gradient_boosting.sqml",
+        "hist_gradient_boosting",
+        Task::Regression,
+        "native",
+    ),
+    (
+        "categorical-native-classification-hist_gradient_boosting.sqml",
+        "hist_gradient_boosting",
+        Task::Classification,
+        "native",
+    ),
 ];
 
 /// The corpus: read from disk, or trained and written when a seed is missing.

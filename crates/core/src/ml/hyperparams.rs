@@ -240,12 +240,16 @@ fn quoted(values: &[&str]) -> String {
 }
 
 /// Every hyperparameter of an algorithm with its value (the defaults filled
-/// in), and the seed of its random choices.
+/// in), the seed of its random choices, and which of the matrix's columns
+/// hold category codes to split on as categories.
 #[derive(Clone)]
 pub struct Settings {
     params: &'static [Param],
     values: Vec<Json>,
     pub seed: u64,
+    /// Per column of the matrix the fit is given, true for a text column
+    /// encoded `native` (estimators on histograms only); empty when none is.
+    pub categorical: Vec<bool>,
 }
 
 impl Settings {
@@ -255,6 +259,7 @@ impl Settings {
             params,
             values: params.iter().map(|p| p.kind.default_value()).collect(),
             seed,
+            categorical: Vec::new(),
         }
     }
 

@@ -175,7 +175,8 @@ impl ColumnPlan {
             }
         }
         let categorical = self.kind == Kind::Categorical;
-        if categorical == matches!(self.encoding, Encoding::Native) {
+        // A text column encoded `native` is split on as categories.
+        if !categorical && !matches!(self.encoding, Encoding::Native) {
             return Err(format!(
                 "column '{}': kind and encoding disagree",
                 self.name
@@ -210,6 +211,20 @@ impl ColumnPlan {
         }
         d
     }
+}
+
+/// Per slot of `active` (the matrix's columns), whether it holds the code
+/// of a text column encoded `native`, which trees on histograms split on as
+/// categories.
+pub fn native_categories(plans: &[ColumnPlan], active: &[usize]) -> Vec<bool> {
+    let slots: Vec<bool> = plans
+        .iter()
+        .flat_map(|p| {
+            let native = p.kind == Kind::Categorical && p.encoding == Encoding::Native;
+            std::iter::repeat_n(native, p.slots())
+        })
+        .collect();
+    active.iter().map(|&j| slots[j]).collect()
 }
 
 /// A column the model does not learn from, and why.

@@ -20,6 +20,9 @@ use crate::Error;
 pub const MAX_ONE_HOT: usize = 32;
 /// Categories kept per ordinal column; the rest share one code.
 pub const MAX_CODES: usize = 255;
+/// Categories kept per `native` column: with the code they share, every
+/// code is a bin below the histograms' missing one (255).
+pub const MAX_NATIVE_CODES: usize = 254;
 /// Categories kept per target-encoded column (one number each in the model).
 pub const MAX_TARGET_CODES: usize = super::columns::MAX_DISTINCT + 1;
 /// Trees' default codes: a category needs this many training rows for a
@@ -355,24 +358,35 @@ fn categorical(
     named: bool,
     target: &TrainTarget<'_>,
 ) -> Result<Fitted, Error> {
-    // Trees split codes by their order: by default the order is the
+    // CART trees split codes by their order: by default the order is the
     // categories' mean target, so that one split can part high from low.
-    let by_target = settings.encode.is_none() && inputs.trees();
+    // Trees on histograms split on sets of categories (`native`).
+    let by_target = settings.encode.is_none() && inputs == Inputs::Trees;
     let mut encoding = match &settings.encode {
         None => match inputs {
             Inputs::Scaled => EncodeOption::OneHot,
-            Inputs::Trees | Inputs::Bins => EncodeOption::Ordinal(None),
+            Inputs::Trees => EncodeOption::Ordinal(None),
+            Inputs::Bins => EncodeOption::Native,
         },
-        Some(EncodeOption::Native) => {
+        Some(EncodeOption::Native) if inputs != Inputs::Bins => {
             return Err(refuse(
                 name,
-                "the column holds text, so it needs an encoding: ordinal, one_hot or target \
-                 ('native' keeps numbers as they are)"
+                "the column holds text; 'native' (splits on sets of categories) is for \
+                 hist_gradient_boosting, and this algorithm needs ordinal, one_hot or target"
                     .into(),
             ))
         }
         Some(other) => other.clone(),
     };
+    let native = encoding == EncodeOption::Native;
+    if native && settings.scale.is_some_and(|s| s != ScaleOption::Preserve) {
+        return Err(refuse(
+            name,
+            "encode 'native' splits on the categories' codes, so the column's scale must be \
+             'preserve'"
+                .into(),
+        ));
+    }
     let impute = match settings.impute {
         None => None,
         Some(i @ (ImputeOption::Error | ImputeOption::Mode)) => Some(i),
@@ -437,6 +451,7 @@ fn categorical(
     let cap = match encoding {
         EncodeOption::OneHot => MAX_ONE_HOT,
         EncodeOption::Target => MAX_TARGET_CODES,
+        EncodeOption::Native => MAX_NATIVE_CODES,
         _ => MAX_CODES,
     };
     let (categories, remap): (Vec<Option<String>>, Vec<f64>) = match &encoding {
@@ -466,8 +481,10 @@ fn categorical(
         }
         _ => {
             candidates.truncate(cap);
-            if by_target {
+            if by_target || (native && settings.encode.is_none()) {
                 candidates.retain(|&(count, _)| count >= MIN_CODE_ROWS);
+            }
+            if by_target {
                 order_by_target(&mut candidates, codes, train, target, names.len());
             }
             let other = candidates.len() as f64;
@@ -501,6 +518,7 @@ fn categorical(
         ),
     };
     let encoding_value = match encoding {
+        EncodeOption::Native => Encoding::Native,
         EncodeOption::OneHot => Encoding::OneHot,
         EncodeOption::Target => Encoding::Target {
             outputs: outputs(target),

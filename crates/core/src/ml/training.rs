@@ -12,7 +12,7 @@ use super::labels::Classes;
 use super::metrics::{self, Metrics};
 use super::model::{Header, Model, Rows};
 use super::options::{SearchOptions, TrainOptions};
-use super::plan::LeftOut;
+use super::plan::{native_categories, LeftOut};
 use super::preprocess::{self, Prepared};
 use super::search::{cross_validate, Labels, Scored};
 use super::split::split;
@@ -284,6 +284,18 @@ impl Fitting {
         }
     }
 
+    /// Every fit told which columns of the matrix are categorical.
+    fn for_columns(mut self, categorical: &[bool]) -> Fitting {
+        let all = match &mut self {
+            Fitting::One(settings) => std::slice::from_mut(settings),
+            Fitting::Search { candidates, .. } => candidates.as_mut_slice(),
+        };
+        for settings in all {
+            settings.categorical = categorical.to_vec();
+        }
+        self
+    }
+
     /// The settings of the model: the given ones, or the candidate whose
     /// cross-validation scores best.
     fn choose(
@@ -434,6 +446,7 @@ pub fn fit(
         null_target: null_target as u64,
     };
     drop((train_rows, test_rows));
+    let fitting = fitting.for_columns(&native_categories(&plans, &active));
     let (settings, search) = match (&values, &labels) {
         (Some((y, _)), _) => fitting.choose(spec, x_train.view(), &Labels::Values(y), control)?,
         (_, Some((classes, y, _))) => fitting.choose(

@@ -16,8 +16,10 @@ use super::shared_params::{
     learning_rate, max_depth_of_rounds, n_estimators, MAX_ROUNDS, MIN_SAMPLES_LEAF,
     MIN_SAMPLES_SPLIT,
 };
-use super::tree::{Criterion, Growth, Presorted, Scratch, Tree};
-use super::{argmax, decode, encode, softmax_rows, AlgorithmSpec, Fitted, Inputs, Target};
+use super::tree::{CategorySet, Criterion, Growth, Presorted, Scratch, Tree};
+use super::{
+    argmax, decode_with_settings, encode, softmax_rows, AlgorithmSpec, Fitted, Inputs, Target,
+};
 use crate::control::{Control, Phase};
 use crate::ml::hyperparams::{Param, Settings};
 use crate::ml::model::Shape;
@@ -87,12 +89,47 @@ impl Fitted for Regressor {
     }
 
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error> {
-        encode(self, out)
+        encode(self, out)?;
+        encode_sets(self.trees.iter(), out)
     }
 }
 
+/// Each tree's category sets after the model, when any tree has one (only
+/// `hist_gradient_boosting`'s categorical splits do): the blobs of the
+/// others, and those written before, end with the model.
+fn encode_sets<'a>(
+    trees: impl Iterator<Item = &'a Tree> + Clone,
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
+    if trees.clone().all(|t| t.sets().is_empty()) {
+        return Ok(());
+    }
+    let sets: Vec<&[CategorySet]> = trees.map(Tree::sets).collect();
+    encode(&sets, out)
+}
+
+/// Gives each tree its sets, read after the model: none, or one list per tree.
+fn attach_sets<'a>(
+    trees: impl ExactSizeIterator<Item = &'a mut Tree>,
+    sets: Vec<Vec<CategorySet>>,
+) -> Result<(), Error> {
+    if sets.is_empty() {
+        return Ok(());
+    }
+    if sets.len() != trees.len() {
+        return Err(Error::Model(
+            "gradient boosting: category sets and trees do not match".into(),
+        ));
+    }
+    for (tree, sets) in trees.zip(sets) {
+        tree.set_sets(sets);
+    }
+    Ok(())
+}
+
 pub fn decode_regressor(bytes: &[u8], shape: &Shape) -> Result<Box<dyn Fitted>, Error> {
-    let model: Regressor = decode(bytes)?;
+    let (mut model, sets): (Regressor, Vec<Vec<CategorySet>>) = decode_with_settings(bytes)?;
+    attach_sets(model.trees.iter_mut(), sets)?;
     shape.expect(model.n_features, None)?;
     if !model.initial.is_finite() {
         return Err(Error::Model(
@@ -214,12 +251,15 @@ impl Fitted for Classifier {
     }
 
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), Error> {
-        encode(self, out)
+        encode(self, out)?;
+        encode_sets(self.rounds.iter().flatten(), out)
     }
 }
 
 pub fn decode_classifier(bytes: &[u8], shape: &Shape) -> Result<Box<dyn Fitted>, Error> {
-    let model: Classifier = decode(bytes)?;
+    let (mut model, sets): (Classifier, Vec<Vec<CategorySet>>) = decode_with_settings(bytes)?;
+    let trees: Vec<&mut Tree> = model.rounds.iter_mut().flatten().collect();
+    attach_sets(trees.into_iter(), sets)?;
     // Two classes take one output (the log-odds), more one per class.
     let classes = match model.outputs() {
         1 => 2,

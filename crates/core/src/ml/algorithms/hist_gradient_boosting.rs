@@ -270,7 +270,13 @@ fn fit(
         ((0..n).collect(), Vec::new())
     };
     // From here a tree's row i is training row `train[i]`.
-    let binned = Binned::new(x.view(), &train, settings.usize("max_bins")?, control)?;
+    let binned = Binned::new(
+        x.view(),
+        &train,
+        settings.usize("max_bins")?,
+        &settings.categorical,
+        control,
+    )?;
     let validation = x.select(Axis(0), &held_out);
     // The trees read the bins only: the rows go before they grow.
     drop(x);

@@ -27,7 +27,9 @@ use crate::Error;
 /// rows with `x[feature] <= value` to `left` and the others to `left + 1`;
 /// a missing value (NaN) goes left, or right when `feature` carries
 /// [`MISSING_RIGHT`] (only trees on histograms learn that; a CART tree
-/// never sees one).
+/// never sees one). A split whose `feature` carries [`CATEGORICAL`] reads
+/// the feature as a category code and sends left the codes of the tree's
+/// category set number `value` (NaN as code [`MISSING_CODE`]).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 struct Node {
     value: f64,
@@ -38,6 +40,18 @@ struct Node {
 /// The bit of a split's `feature` that sends a missing value right. Older
 /// blobs never set it: their feature indexes are small.
 pub const MISSING_RIGHT: u32 = 1 << 31;
+/// The bit of a split's `feature` that makes it a split on categories.
+pub const CATEGORICAL: u32 = 1 << 30;
+/// The code a missing value has in a categorical split's set.
+pub const MISSING_CODE: usize = 255;
+
+/// The category codes (0 to 255) a categorical split sends left, one bit each.
+pub type CategorySet = [u64; 4];
+
+/// Whether `code` is in `set`.
+pub fn holds(set: &CategorySet, code: usize) -> bool {
+    code < 256 && set[code / 64] & (1 << (code % 64)) != 0
+}
 
 const LEAF: Node = Node {
     value: 0.0,
@@ -51,11 +65,25 @@ impl Node {
     }
 
     fn feature(&self) -> usize {
-        (self.feature & !MISSING_RIGHT) as usize
+        (self.feature & !(MISSING_RIGHT | CATEGORICAL)) as usize
     }
 
-    fn goes_right(&self, v: f64) -> bool {
-        if v.is_nan() {
+    fn is_categorical(&self) -> bool {
+        self.feature & CATEGORICAL != 0
+    }
+
+    fn goes_right(&self, v: f64, sets: &[CategorySet]) -> bool {
+        if self.is_categorical() {
+            // Checked on decoding: `value` numbers one of the tree's sets.
+            let set = &sets[self.value as usize];
+            // Anything but a code reads as missing, as the bins have it.
+            let code = if (0.0..MISSING_CODE as f64).contains(&v) && v.fract() == 0.0 {
+                v as usize
+            } else {
+                MISSING_CODE
+            };
+            !holds(set, code)
+        } else if v.is_nan() {
             self.feature & MISSING_RIGHT != 0
         } else {
             v > self.value
@@ -63,9 +91,15 @@ impl Node {
     }
 }
 
+/// The nodes, and the category sets of its categorical splits. The sets
+/// are encoded apart by the models that may hold them
+/// ([`Tree::sets`], [`Tree::set_sets`]), so that the blobs of the CART
+/// models, which never do, keep their format.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Tree {
     nodes: Vec<Node>,
+    #[serde(skip)]
+    sets: Vec<CategorySet>,
 }
 
 /// Row orders by each feature, computed once per training and shared by
@@ -278,13 +312,17 @@ impl Tree {
         // A copy at its exact size; the grown vector is used again.
         Ok(Tree {
             nodes: scratch.nodes.clone(),
+            sets: Vec::new(),
         })
     }
 
     /// A tree grown elsewhere (the histogram trees), as (split feature,
-    /// threshold or leaf value, index of the left child or 0 for a leaf):
-    /// checked as a decoded tree is.
-    pub fn from_nodes(nodes: impl IntoIterator<Item = (u32, f64, u32)>) -> Tree {
+    /// threshold, set number or leaf value, index of the left child or 0
+    /// for a leaf), with its category sets: checked as a decoded tree is.
+    pub fn from_nodes(
+        nodes: impl IntoIterator<Item = (u32, f64, u32)>,
+        sets: Vec<CategorySet>,
+    ) -> Tree {
         Tree {
             nodes: nodes
                 .into_iter()
@@ -294,7 +332,18 @@ impl Tree {
                     left,
                 })
                 .collect(),
+            sets,
         }
+    }
+
+    /// Its category sets, which its nodes' encoding leaves out.
+    pub fn sets(&self) -> &[CategorySet] {
+        &self.sets
+    }
+
+    /// Gives a decoded tree its category sets, decoded apart.
+    pub fn set_sets(&mut self, sets: Vec<CategorySet>) {
+        self.sets = sets;
     }
 
     /// The same tree with its leaf values multiplied by `factor`.
@@ -308,7 +357,7 @@ impl Tree {
     pub fn predict_row(&self, row: impl Fn(usize) -> f64) -> f64 {
         let mut node = self.nodes[0];
         while !node.is_leaf() {
-            let right = node.goes_right(row(node.feature()));
+            let right = node.goes_right(row(node.feature()), &self.sets);
             node = self.nodes[node.left as usize + usize::from(right)];
         }
         node.value
@@ -323,7 +372,8 @@ impl Tree {
 
     /// Checks a decoded tree: children inside the tree and after their
     /// parent (so prediction always ends), features below `n_features`,
-    /// and leaf values that `leaf_ok` accepts.
+    /// categorical splits numbering one of its sets, and leaf values that
+    /// `leaf_ok` accepts.
     pub fn check(&self, n_features: usize, leaf_ok: impl Fn(f64) -> bool) -> Result<(), Error> {
         let len = self.nodes.len();
         let sound = len > 0
@@ -332,10 +382,14 @@ impl Tree {
                 if node.is_leaf() {
                     leaf_ok(node.value)
                 } else {
-                    left > i
-                        && left + 1 < len
-                        && node.feature() < n_features
-                        && !node.value.is_nan()
+                    let value_ok = if node.is_categorical() {
+                        node.value >= 0.0
+                            && node.value.fract() == 0.0
+                            && node.value < self.sets.len() as f64
+                    } else {
+                        !node.value.is_nan()
+                    };
+                    left > i && left + 1 < len && node.feature() < n_features && value_ok
                 }
             });
         if sound {
@@ -834,16 +888,44 @@ mod test {
             feature,
             left,
         };
+        let backward = Tree::from_nodes([], Vec::new());
         let backward = Tree {
             nodes: vec![split(0, 2), LEAF, split(0, 1), LEAF, LEAF],
+            ..backward
         };
         assert!(backward.check(1, f64::is_finite).is_err());
+        let unknown_feature = Tree::from_nodes([], Vec::new());
         let unknown_feature = Tree {
             nodes: vec![split(3, 1), LEAF, Node { value: 1.0, ..LEAF }],
+            ..unknown_feature
         };
         assert!(unknown_feature.check(3, f64::is_finite).is_err());
         assert!(unknown_feature.check(4, f64::is_finite).is_ok());
         assert!(unknown_feature.check(4, is_class(1)).is_err());
-        assert!(Tree { nodes: vec![] }.check(1, f64::is_finite).is_err());
+        assert!(Tree::from_nodes([], Vec::new())
+            .check(1, f64::is_finite)
+            .is_err());
+        // A categorical split must number one of the tree's sets.
+        let categorical = |value, sets| {
+            Tree::from_nodes([(CATEGORICAL, value, 1), (0, 0.0, 0), (0, 1.0, 0)], sets)
+        };
+        assert!(categorical(0.0, vec![]).check(1, f64::is_finite).is_err());
+        assert!(categorical(0.5, vec![[1, 0, 0, 0]])
+            .check(1, f64::is_finite)
+            .is_err());
+        let tree = categorical(0.0, vec![[0b101, 0, 0, 0]]);
+        assert!(tree.check(1, f64::is_finite).is_ok());
+        let predict = |v: f64| tree.predict_row(|_| v);
+        // Codes 0 and 2 go left; 1, and what reads as missing (no code), right.
+        assert_eq!(
+            [0.0, 1.0, 2.0, 300.0, 0.5, f64::NAN, -1.0].map(predict),
+            [0.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0]
+        );
+        // With code 255 in the set, what reads as missing goes left.
+        let tree = categorical(0.0, vec![[0b1, 0, 0, 1 << 63]]);
+        assert_eq!(
+            [f64::NAN, 300.0, 1.0].map(|v| tree.predict_row(|_| v)),
+            [0.0, 0.0, 1.0]
+        );
     }
 }
