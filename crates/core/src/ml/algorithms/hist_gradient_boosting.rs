@@ -8,7 +8,7 @@
 //! The trees (`histogram.rs`) are stored as `gradient_boosting`'s are, and
 //! predict through the same code.
 
-use ndarray::{Array2, Axis};
+use ndarray::{s, Array2, Axis};
 use rayon::prelude::*;
 
 use super::gradient_boosting::{
@@ -26,6 +26,8 @@ use crate::Error;
 
 /// Early stopping's `auto` turns it on above this many training rows.
 const EARLY_STOPPING_ROWS: usize = 10_000;
+/// Held-out rows a thread adds a tree's values to at once.
+const HELD_OUT_BLOCK: usize = 4096;
 /// What a round must improve the held-out loss by to count (scikit-learn's `tol`).
 const TOLERANCE: f64 = 1e-7;
 
@@ -313,9 +315,14 @@ fn fit(
                 &mut raw[k],
                 control,
             )?;
-            for (i, row) in validation.rows().into_iter().enumerate() {
-                held_raw[k][i] += tree.predict_row(|j| row[j]);
-            }
+            held_raw[k]
+                .par_chunks_mut(HELD_OUT_BLOCK)
+                .enumerate()
+                .for_each(|(b, raw)| {
+                    let start = b * HELD_OUT_BLOCK;
+                    let rows = validation.slice(s![start..start + raw.len(), ..]);
+                    tree.for_each_leaf(rows, |i, v| raw[i] += v);
+                });
             round.push(tree);
         }
         rounds.push(round);
