@@ -30,7 +30,7 @@ import lightgbm
 import numpy as np
 import pandas as pd
 import sklearn
-from report import machine, write_section
+from report import machine, worker, write_section
 from sklearn.datasets import make_classification, make_regression
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.metrics import accuracy_score, r2_score
@@ -248,6 +248,53 @@ def flights(extension_python: str) -> list[str]:
     return out
 
 
+PREDICT_ROWS = 100_000
+
+
+def row_wise(extension_python: str, functions_python: str) -> list[str]:
+    """Row-wise positional `sqml_predict` of a 100-round classification model
+    (early stopping off) over 100,000 rows, beside the floor: SQLite reading
+    the same 20 columns per row, `abs(f0) + ... + abs(f19)`. Medians of 3."""
+    features = [f"f{i}" for i in range(FEATURES)]
+    predict = f"SELECT count(sqml_predict('e', {', '.join(features)})) FROM t"
+    floor = f"SELECT count({' + '.join(f'abs({f})' for f in features)}) FROM t"
+    x, y = data("classification", PREDICT_ROWS)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "t.db"
+        write_table(path, x, y.astype(float))
+        conn = sqlite_ml.connect(path)
+        conn.execute(
+            "SELECT sqml_train('e', 'classification', 'hist_gradient_boosting', 't', 'target', ?)",
+            (json.dumps({"hyperparams": {"early_stopping": "off"}}),),
+        )
+        conn.close()
+
+        def median(python: str, side: str, sql: str) -> float:
+            return sorted(worker(python, side, path, sql)["seconds"] for _ in range(3))[1]
+
+        base = median(extension_python, "floor", floor)
+        sides = [
+            ("extension", median(extension_python, "extension", predict)),
+            ("functions", median(functions_python, "functions", predict)),
+        ]
+    out = [
+        "",
+        f"Row-wise positional `sqml_predict(e, f0, ..., f19)` of a 100-round model "
+        f"(classification, early stopping off) over {PREDICT_ROWS:,} rows; the floor "
+        "is SQLite reading the same columns, `count(abs(f0) + ... + abs(f19))`:",
+        "",
+        "| side | seconds | microseconds per row | time / floor's |",
+        "| --- | ---: | ---: | ---: |",
+        f"| floor | {base:.3f} | {base / PREDICT_ROWS * 1e6:.2f} | 1.00x |",
+    ]
+    for side, seconds in sides:
+        out.append(
+            f"| sqlite-ml, {side} | {seconds:.3f} | {seconds / PREDICT_ROWS * 1e6:.2f} "
+            f"| {seconds / base:.2f}x |"
+        )
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -287,6 +334,7 @@ def main() -> None:
         for rows in sorted({args.rows // 10, args.rows * 3 // 10, args.rows}):
             lines.append(scaling(task, rows, args.extension_python))
     lines += flights(args.extension_python)
+    lines += row_wise(args.extension_python, sys.executable)
     write_section("hist-gradient-boosting", "\n".join(lines))
     print("\n".join(lines))
 

@@ -83,8 +83,14 @@ pub struct Regressor {
 impl Fitted for Regressor {
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<f64>, Error> {
         Ok(in_blocks(x, 1, |x, out| {
-            for tree in &self.trees {
-                tree.for_each_leaf(x, |i, v| out[i] += v);
+            if x.nrows() < FEW_ROWS {
+                for (row, boost) in x.rows().into_iter().zip(out.iter_mut()) {
+                    Tree::for_each_tree(&self.trees, |j| row[j], |v| *boost += v);
+                }
+            } else {
+                for tree in &self.trees {
+                    tree.for_each_leaf(x, |i, v| out[i] += v);
+                }
             }
             for boost in out {
                 *boost = self.initial + RATE_APPLIED * *boost;
@@ -212,6 +218,15 @@ impl Classifier {
         in_blocks(x, outputs, |x, out| {
             for raw in out.chunks_mut(outputs) {
                 raw.copy_from_slice(&self.initial);
+            }
+            if x.nrows() < FEW_ROWS {
+                for (row, raw) in x.rows().into_iter().zip(out.chunks_mut(outputs)) {
+                    for (k, raw) in raw.iter_mut().enumerate() {
+                        let trees = self.rounds.iter().map(|round| &round[k]);
+                        Tree::for_each_tree(trees, |j| row[j], |v| *raw += RATE_APPLIED * v);
+                    }
+                }
+                return;
             }
             for round in &self.rounds {
                 for (k, tree) in round.iter().enumerate() {
@@ -369,9 +384,13 @@ fn fit_classifier(
     }))
 }
 
+/// Below this many rows, each row walks the trees side by side; from it,
+/// each tree walks the rows side by side.
+const FEW_ROWS: usize = 16;
+
 /// Rows a thread scores at once: each tree's nodes are read for all of
 /// them, while they are in the cache.
-const BLOCK: usize = 2048;
+const BLOCK: usize = 512;
 
 /// `width` numbers per row of `x`, zero to start with, which `fill` writes
 /// for a block of rows at a time, the blocks in parallel (a whole test
@@ -382,6 +401,11 @@ fn in_blocks(
     fill: impl Fn(ArrayView2<'_, f64>, &mut [f64]) + Sync,
 ) -> Vec<f64> {
     let mut out = vec![0.0; x.nrows() * width];
+    if x.nrows() < FEW_ROWS {
+        // Not worth handing to another thread (one row per call, row-wise).
+        fill(x, &mut out);
+        return out;
+    }
     out.par_chunks_mut(BLOCK * width)
         .enumerate()
         .for_each(|(b, out)| {

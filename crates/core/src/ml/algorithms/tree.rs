@@ -103,6 +103,9 @@ pub struct Tree {
     nodes: Vec<Node>,
     #[serde(skip)]
     sets: Vec<CategorySet>,
+    /// [`Tree::depth`], found once.
+    #[serde(skip)]
+    depth: std::sync::OnceLock<usize>,
 }
 
 /// Row orders by each feature, computed once per training and shared by
@@ -316,6 +319,7 @@ impl Tree {
         Ok(Tree {
             nodes: scratch.nodes.clone(),
             sets: Vec::new(),
+            depth: Default::default(),
         })
     }
 
@@ -336,6 +340,7 @@ impl Tree {
                 })
                 .collect(),
             sets,
+            depth: Default::default(),
         }
     }
 
@@ -374,6 +379,13 @@ impl Tree {
     /// of each waiting on the one before (a 250,000-row test set through
     /// 100 trees of 31 leaves went from 0.77 s to 0.2 s).
     pub fn for_each_leaf(&self, x: ArrayView2<'_, f64>, mut leaf: impl FnMut(usize, f64)) {
+        if x.nrows() < LANES {
+            // Too few rows to overlap: the walk from the root is quicker.
+            for (i, row) in x.rows().into_iter().enumerate() {
+                leaf(i, self.predict_row(|j| row[j]));
+            }
+            return;
+        }
         let depth = self.depth();
         let mut start = 0;
         while start < x.nrows() {
@@ -397,6 +409,10 @@ impl Tree {
     /// The most splits from the root to a leaf (children come after their
     /// parent, so one pass in order finds each node's depth).
     fn depth(&self) -> usize {
+        *self.depth.get_or_init(|| self.find_depth())
+    }
+
+    fn find_depth(&self) -> usize {
         let mut depths = vec![0usize; self.nodes.len()];
         let mut deepest = 0;
         for (i, node) in self.nodes.iter().enumerate() {
@@ -409,6 +425,36 @@ impl Tree {
             }
         }
         deepest
+    }
+
+    /// Calls `leaf(value)` with the leaf value of one row in each of
+    /// `trees`, in their order: [`LANES`] trees walked side by side, as
+    /// [`Tree::for_each_leaf`] walks rows (a row through 100 trees of 31
+    /// leaves took 8.2 microseconds one tree after the other, 4.9 so).
+    pub fn for_each_tree<'a>(
+        trees: impl IntoIterator<Item = &'a Tree>,
+        row: impl Fn(usize) -> f64,
+        mut leaf: impl FnMut(f64),
+    ) {
+        let mut trees = trees.into_iter();
+        loop {
+            let group: Vec<&Tree> = trees.by_ref().take(LANES).collect();
+            let Some(depth) = group.iter().map(|t| t.depth()).max() else {
+                return;
+            };
+            let mut at = [0u32; LANES];
+            for _ in 0..depth {
+                for (at, tree) in at.iter_mut().zip(&group) {
+                    let node = tree.nodes[*at as usize];
+                    let next =
+                        node.left + u32::from(node.goes_right(row(node.feature()), &tree.sets));
+                    *at = if node.is_leaf() { *at } else { next };
+                }
+            }
+            for (&at, tree) in at.iter().zip(&group) {
+                leaf(tree.nodes[at as usize].value);
+            }
+        }
     }
 
     pub fn predict(&self, x: ArrayView2<'_, f64>) -> Vec<f64> {
@@ -965,6 +1011,17 @@ mod test {
             .map(|row| tree.predict_row(|j| row[j]))
             .collect();
         assert_eq!(walked, one_by_one);
+        // And a row walked through many trees side by side (here 20 copies
+        // of one, so not a multiple of LANES) meets the same leaf in each.
+        for (row, &expected) in x.rows().into_iter().zip(&one_by_one) {
+            let mut leaves = Vec::new();
+            Tree::for_each_tree(
+                std::iter::repeat_n(&tree, 20),
+                |j| row[j],
+                |v| leaves.push(v),
+            );
+            assert_eq!(leaves, vec![expected; 20]);
+        }
     }
 
     #[test]
